@@ -1,0 +1,112 @@
+# Ryggvett: `make run` sets up and starts everything; `make test` sets up and tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+
+# Configuration (documented in README.md). Override on the command line or in the environment.
+export PYTHONPATH := $(CURDIR)
+export RYGGVETT_DB_URL ?= sqlite:///$(CURDIR)/var/ryggvett.db
+export RYGGVETT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+ACTIONS_PORT ?= 5055
+RASA_PORT ?= 5005
+export RYGGVETT_ACTION_ENDPOINT ?= http://localhost:$(ACTIONS_PORT)/webhook
+# Comma-separated origins allowed to call the Rasa server from a browser.
+RYGGVETT_CORS ?= *
+# Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token.
+RASA_API_TOKEN ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+MODEL := models/ryggvett.tar.gz
+SPACY_MODEL := build/spacy/nb_ryggvett/meta.json
+SYNONYMS := data/nlu/synonyms.generated.yml
+CONTENT_FILES := $(shell find content -name '*.yml' 2>/dev/null)
+TRAINING_FILES := $(filter-out $(SYNONYMS),$(shell find data -name '*.yml' 2>/dev/null))
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help setup nlp validate-content load-content validate train run shell actions test lint evaluate clean
+
+help:
+	@echo "make run       set up if needed, then start the assistant (action server + Rasa)"
+	@echo "make shell     chat with it in the terminal"
+	@echo "make test      set up if needed, then run every check and test"
+	@echo "make validate  content and Rasa data validation;  make train  train if data changed"
+	@echo "make evaluate  NLU figures on the held-out test set (reports/)"
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/find-python310.sh
+	@python=$$(scripts/find-python310.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+setup: $(INSTALLED) $(SPACY_MODEL) load-content
+
+$(SPACY_MODEL) $(SYNONYMS) &: content/terms.yml ryggvett/nlp_build.py $(INSTALLED)
+	$(PY) -m ryggvett build-nlp
+
+nlp: $(SPACY_MODEL)
+
+validate-content: $(INSTALLED)
+	$(PY) -m ryggvett validate-content
+
+load-content: validate-content
+	@mkdir -p var
+	$(PY) -m ryggvett load-content
+
+validate: validate-content $(SYNONYMS)
+	$(RASA) data validate --fail-on-warnings
+
+$(MODEL): config.yml domain.yml $(TRAINING_FILES) $(SYNONYMS) $(SPACY_MODEL)
+	$(RASA) train --fixed-model-name ryggvett --out models
+	@touch $@
+
+train: $(INSTALLED) $(MODEL)
+
+actions: setup
+	$(RASA) run actions --actions actions --port $(ACTIONS_PORT)
+
+run: setup $(MODEL)
+	@mkdir -p var/logs
+	@api=""; if [ -n "$(RASA_API_TOKEN)" ]; then api="--enable-api --auth-token $(RASA_API_TOKEN)"; fi; \
+	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions.log 2>&1 & actions=$$!; \
+	trap 'kill $$actions 2>/dev/null' EXIT INT TERM; \
+	scripts/wait-for-http.sh http://localhost:$(ACTIONS_PORT)/health 120 || { tail -20 var/logs/actions.log; exit 1; }; \
+	echo ""; \
+	echo "Ryggvett is starting on http://localhost:$(RASA_PORT)"; \
+	echo "  REST:      curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"Hjelper Ibux?\"}'"; \
+	echo "  socket.io: http://localhost:$(RASA_PORT) (web chat)"; \
+	echo "  terminal:  make shell (in another terminal)"; \
+	echo "  logs:      var/logs/actions.log; stop with Ctrl+C"; \
+	echo ""; \
+	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
+		--cors "$(RYGGVETT_CORS)" $$api
+
+shell: setup $(MODEL)
+	@mkdir -p var/logs
+	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions-shell.log 2>&1 & actions=$$!; \
+	trap 'kill $$actions 2>/dev/null' EXIT INT TERM; \
+	scripts/wait-for-http.sh http://localhost:$(ACTIONS_PORT)/health 120 || exit 1; \
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+
+test: setup lint validate $(MODEL)
+	@pg_url=$$(scripts/test-postgres.sh start) || exit 1; \
+	trap 'scripts/test-postgres.sh stop' EXIT; \
+	RYGGVETT_TEST_PG_URL=$$pg_url RYGGVETT_REQUIRE_SERVICES=1 $(PY) -m pytest
+	scripts/with-action-server.sh $(ACTIONS_PORT) \
+		$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints endpoints.yml \
+		--fail-on-prediction-errors --out reports/test-stories
+
+evaluate: setup $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out reports/nlu-heldout
+	$(PY) scripts/nlu_summary.py reports/nlu-heldout
+
+clean:
+	rm -rf build models/*.tar.gz var reports/test-stories reports/nlu-heldout $(SYNONYMS)

@@ -1,0 +1,51 @@
+"""Per-turn hook: detect the language and greet new conversations with the disclaimer."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.tracker_utils import latest_intent, latest_mentions
+from ryggvett import settings
+from ryggvett.contract import SAFETY_INTENTS
+from ryggvett.language import choose_language
+from ryggvett.responses import render
+
+# These first turns already say what the assistant is, or must not be delayed.
+NO_DISCLAIMER_INTENTS = frozenset({"bot_challenge", *SAFETY_INTENTS})
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Rasa runs `action_validate_slot_mappings` after every user message."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("disclaimer_shown") or latest_intent(tracker) in NO_DISCLAIMER_INTENTS:
+            return events
+        language = tracker.get_slot("language") or settings.default_language()
+        # The slot event above is not applied yet when Rasa picks a variation,
+        # so the disclaimer is rendered here for the language just detected.
+        dispatcher.utter_message(**render(domain.get("responses", {}), "utter_disclaimer", language))
+        return [*events, SlotSet("disclaimer_shown", True)]
+
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        explicit = None
+        if latest_intent(tracker) == "change_language":
+            asked = [m.value for m in latest_mentions(tracker) if m.entity == "language"]
+            current = tracker.get_slot("language")
+            explicit = asked[-1] if asked else ("en" if current == "nb" else "nb")
+        language, pinned = choose_language(
+            tracker.latest_message.get("text") or "",
+            tracker.get_slot("language"),
+            bool(tracker.get_slot("language_pinned")),
+            explicit,
+            settings.default_language(),
+        )
+        return {"language": language, "language_pinned": pinned}

@@ -1,0 +1,1 @@
+"""Ryggvett domain logic: plain Python, independent of Rasa."""

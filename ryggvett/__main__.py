@@ -1,0 +1,70 @@
+"""Command line: python -m ryggvett {validate-content,load-content,build-nlp}."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ryggvett import settings
+from ryggvett.reference.content import ContentError, read_content, read_terms
+from ryggvett.reference.validation import validate
+
+
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        content = read_content(args.content)
+    except ContentError as error:
+        print(f"content: {error}", file=sys.stderr)
+        return 1
+    problems = validate(content)
+    for problem in problems:
+        print(f"content: {problem}", file=sys.stderr)
+    if problems:
+        print(f"content: {len(problems)} problem(s); nothing loaded", file=sys.stderr)
+        return 1
+    print(f"content: OK ({len(content.sources)} sources, {len(content.cards)} cards, {len(content.terms)} terms)")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from ryggvett.reference.loader import InvalidContent, load_content
+
+    try:
+        summary = load_content(read_content(args.content), args.db_url)
+    except (ContentError, InvalidContent) as error:
+        print(f"content: {error}", file=sys.stderr)
+        return 1
+    print(f"reference base: {summary.cards} cards, {summary.sources} sources, {summary.terms} terms loaded")
+    return 0
+
+
+def _build_nlp(args: argparse.Namespace) -> int:
+    from ryggvett.nlp_build import build_pipeline, synonyms_yaml
+
+    terms = read_terms(args.content / "terms.yml")
+    count = build_pipeline(terms, args.output)
+    args.synonyms.parent.mkdir(parents=True, exist_ok=True)
+    args.synonyms.write_text(synonyms_yaml(terms), encoding="utf-8")
+    print(f"spaCy pipeline: {count} patterns -> {args.output}; synonyms -> {args.synonyms}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ryggvett")
+    parser.add_argument("--content", type=Path, default=settings.content_dir())
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate-content").set_defaults(run=_validate)
+    load = commands.add_parser("load-content")
+    load.add_argument("--db-url", default=settings.db_url())
+    load.set_defaults(run=_load)
+    nlp = commands.add_parser("build-nlp")
+    nlp.add_argument("--output", type=Path, default=settings.spacy_model_dir())
+    nlp.add_argument("--synonyms", type=Path, default=settings.PROJECT_ROOT / "data" / "nlu" / "synonyms.generated.yml")
+    nlp.set_defaults(run=_build_nlp)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The reference base: curated sources, answer cards and terms."""

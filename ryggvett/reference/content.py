@@ -1,0 +1,160 @@
+"""Read the curated content YAML into plain, typed records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class ContentError(Exception):
+    """The content files cannot be read at all (not a validation finding)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    short: str
+    authors: str
+    title: str
+    year: int | None = None
+    publisher: str | None = None
+    url: str | None = None
+    doi: str | None = None
+
+    def full_reference(self) -> str:
+        """One line in a usual citation style, from the fields we have."""
+        parts = [self.authors.rstrip("."), self.title.rstrip(".")]
+        if self.publisher:
+            parts.append(self.publisher.rstrip("."))
+        if self.year:
+            parts.append(str(self.year))
+        text = ". ".join(parts) + "."
+        link = f"https://doi.org/{self.doi}" if self.doi else self.url
+        return f"{text} {link}" if link else text
+
+
+@dataclass(frozen=True)
+class CardText:
+    short: str
+    long: str
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    intent: str
+    entities: Mapping[str, tuple[str, ...]]
+    sources: tuple[str, ...]
+    texts: Mapping[str, CardText]
+    reviewed_by: str
+    last_reviewed: dt.date | None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Term:
+    entity: str
+    value: str
+    synonym: str
+
+
+@dataclass
+class Content:
+    sources: list[Source] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    # intent -> language -> the topic's short label (used on buttons)
+    topics: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Problems found while reading single records; the validator reports them.
+    problems: list[str] = field(default_factory=list)
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as error:
+        raise ContentError(f"{path}: cannot read YAML: {error}") from error
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | None:
+    key = raw.get("key")
+    if not key:
+        problems.append(f"{origin}: a card has no key")
+        return None
+    texts: dict[str, CardText] = {}
+    for language in ("nb", "en"):
+        block = raw.get(language) or {}
+        if isinstance(block, Mapping) and block.get("short") and block.get("long"):
+            texts[language] = CardText(str(block["short"]).strip(), str(block["long"]).strip())
+    entities = {
+        str(name): tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+        for name, values in (raw.get("entities") or {}).items()
+    }
+    try:
+        reviewed = _date(raw.get("last_reviewed"))
+    except ValueError:
+        problems.append(f"{origin}: card '{key}' has an invalid last_reviewed date")
+        reviewed = None
+    return Card(
+        key=str(key),
+        intent=str(raw.get("intent") or ""),
+        entities=entities,
+        sources=tuple(str(s) for s in raw.get("sources") or ()),
+        texts=texts,
+        reviewed_by=str(raw.get("reviewed_by") or ""),
+        last_reviewed=reviewed,
+        origin=origin,
+    )
+
+
+def read_terms(path: Path) -> list[Term]:
+    data = _load_yaml(path) or {}
+    terms = []
+    for entity, values in (data.get("terms") or {}).items():
+        for value, synonyms in (values or {}).items():
+            for synonym in synonyms or ():
+                terms.append(Term(str(entity), str(value), str(synonym).strip().lower()))
+    return terms
+
+
+def read_content(content_dir: Path) -> Content:
+    """Read sources.yml, cards/*.yml and terms.yml below `content_dir`."""
+    content = Content()
+    sources_data = _load_yaml(content_dir / "sources.yml") or {}
+    for raw in sources_data.get("sources") or ():
+        try:
+            content.sources.append(
+                Source(
+                    key=str(raw["key"]),
+                    short=str(raw["short"]),
+                    authors=str(raw["authors"]),
+                    title=str(raw["title"]),
+                    year=int(raw["year"]) if raw.get("year") else None,
+                    publisher=raw.get("publisher"),
+                    url=raw.get("url"),
+                    doi=raw.get("doi"),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            content.problems.append(f"sources.yml: incomplete source {raw!r}: {error}")
+    for path in sorted((content_dir / "cards").glob("*.yml")):
+        data = _load_yaml(path) or {}
+        for raw in data.get("cards") or ():
+            card = _card(raw, path.name, content.problems)
+            if card:
+                content.cards.append(card)
+    content.terms = read_terms(content_dir / "terms.yml")
+    topics = (_load_yaml(content_dir / "topics.yml") or {}).get("topics") or {}
+    content.topics = {str(intent): {str(k): str(v) for k, v in labels.items()} for intent, labels in topics.items()}
+    return content

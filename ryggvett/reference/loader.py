@@ -1,0 +1,99 @@
+"""Load validated content into the reference base; running it twice changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ryggvett.reference.content import Content
+from ryggvett.reference.models import (
+    AnswerCardRow,
+    SourceRow,
+    TermRow,
+    TopicRow,
+    card_sources,
+    create_schema,
+    make_engine,
+)
+from ryggvett.reference.validation import validate
+
+
+class InvalidContent(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("content is not valid:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    sources: int
+    cards: int
+    terms: int
+
+
+def load_content(content: Content, url: str) -> LoadSummary:
+    """Replace the reference base's content with `content` in one transaction."""
+    problems = validate(content)
+    if problems:
+        raise InvalidContent(problems)
+    engine = make_engine(url)
+    try:
+        create_schema(engine)
+        with Session(engine) as session, session.begin():
+            # Cards go first: their links pin the sources they cite.
+            session.execute(card_sources.delete())
+            session.execute(sa.delete(AnswerCardRow))
+            session.execute(sa.delete(TermRow))
+            session.execute(sa.delete(TopicRow))
+            session.execute(sa.delete(SourceRow).where(SourceRow.key.notin_([s.key for s in content.sources])))
+            sources = {}
+            for source in content.sources:
+                sources[source.key] = session.merge(
+                    SourceRow(
+                        key=source.key,
+                        short=source.short,
+                        authors=source.authors,
+                        title=source.title,
+                        year=source.year,
+                        publisher=source.publisher,
+                        url=source.url,
+                        doi=source.doi,
+                    )
+                )
+            session.flush()
+            for card in content.cards:
+                session.add(
+                    AnswerCardRow(
+                        key=card.key,
+                        intent=card.intent,
+                        entities={k: list(v) for k, v in card.entities.items()},
+                        short_nb=card.texts["nb"].short,
+                        long_nb=card.texts["nb"].long,
+                        short_en=card.texts["en"].short,
+                        long_en=card.texts["en"].long,
+                        reviewed_by=card.reviewed_by,
+                        last_reviewed=card.last_reviewed,
+                    )
+                )
+            session.flush()
+            session.execute(
+                card_sources.insert(),
+                [
+                    {"card_key": card.key, "source_key": key, "position": position}
+                    for card in content.cards
+                    for position, key in enumerate(card.sources)
+                ],
+            )
+            session.add_all(
+                TopicRow(intent=intent, label_nb=labels["nb"], label_en=labels["en"])
+                for intent, labels in content.topics.items()
+            )
+            unique_terms = {(t.entity, t.synonym): t for t in content.terms}
+            session.add_all(
+                TermRow(entity=t.entity, synonym=t.synonym, value=t.value) for t in unique_terms.values()
+            )
+        return LoadSummary(len(content.sources), len(content.cards), len(unique_terms))
+    finally:
+        engine.dispose()

@@ -1,0 +1,76 @@
+"""SQLAlchemy tables of the reference base."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+card_sources = sa.Table(
+    "card_sources",
+    Base.metadata,
+    sa.Column("card_key", sa.String(100), sa.ForeignKey("answer_cards.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source_key", sa.String(100), sa.ForeignKey("sources.key"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+
+    key = sa.Column(sa.String(100), primary_key=True)
+    short = sa.Column(sa.String(200), nullable=False)
+    authors = sa.Column(sa.Text, nullable=False)
+    title = sa.Column(sa.Text, nullable=False)
+    year = sa.Column(sa.Integer)
+    publisher = sa.Column(sa.Text)
+    url = sa.Column(sa.Text)
+    doi = sa.Column(sa.String(200))
+
+
+class AnswerCardRow(Base):
+    __tablename__ = "answer_cards"
+
+    key = sa.Column(sa.String(100), primary_key=True)
+    intent = sa.Column(sa.String(100), nullable=False, index=True)
+    # {"medication": ["nsaid"]}: the entity values the card is specific to.
+    entities = sa.Column(sa.JSON, nullable=False, default=dict)
+    short_nb = sa.Column(sa.Text, nullable=False)
+    long_nb = sa.Column(sa.Text, nullable=False)
+    short_en = sa.Column(sa.Text, nullable=False)
+    long_en = sa.Column(sa.Text, nullable=False)
+    reviewed_by = sa.Column(sa.String(200), nullable=False)
+    last_reviewed = sa.Column(sa.Date, nullable=False)
+    sources = relationship(SourceRow, secondary=card_sources, order_by=card_sources.c.position)
+
+
+class TermRow(Base):
+    __tablename__ = "terms"
+
+    entity = sa.Column(sa.String(50), primary_key=True)
+    synonym = sa.Column(sa.String(200), primary_key=True)
+    value = sa.Column(sa.String(100), nullable=False)
+
+
+class TopicRow(Base):
+    __tablename__ = "topics"
+
+    intent = sa.Column(sa.String(100), primary_key=True)
+    label_nb = sa.Column(sa.String(200), nullable=False)
+    label_en = sa.Column(sa.String(200), nullable=False)
+
+
+def make_engine(url: str) -> sa.engine.Engine:
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        # SQLite ignores foreign keys unless asked, and the loader relies on them.
+        @sa.event.listens_for(engine, "connect")
+        def _enable_foreign_keys(connection, _record):  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA foreign_keys=ON")
+
+    return engine
+
+
+def create_schema(engine: sa.engine.Engine) -> None:
+    Base.metadata.create_all(engine)

@@ -1,0 +1,90 @@
+"""Read-only access to the reference base, held in memory after one query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from ryggvett.reference.content import Card, CardText, Source
+from ryggvett.reference.models import AnswerCardRow, SourceRow, TermRow, TopicRow, make_engine
+
+
+class EmptyReferenceBase(Exception):
+    """The database holds no cards: content was never loaded (run `make load-content`)."""
+
+
+@dataclass
+class ReferenceBase:
+    cards: list[Card]
+    sources: dict[str, Source]
+    synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
+    topic_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    _by_intent: dict[str, list[Card]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_intent = defaultdict(list)
+        for card in self.cards:
+            self._by_intent[card.intent].append(card)
+
+    def cards_for(self, intent: str) -> list[Card]:
+        return list(self._by_intent.get(intent, ()))
+
+    def card(self, key: str) -> Card | None:
+        return next((card for card in self.cards if card.key == key), None)
+
+    def topic_label(self, intent: str, language: str) -> str | None:
+        return self.topic_labels.get(intent, {}).get(language)
+
+    def sources_of(self, card: Card) -> list[Source]:
+        return [self.sources[key] for key in card.sources if key in self.sources]
+
+    @classmethod
+    def from_url(cls, url: str) -> ReferenceBase:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                if not sa.inspect(engine).has_table(AnswerCardRow.__tablename__):
+                    raise EmptyReferenceBase(f"no reference base at {engine.url!r}")
+                rows = session.scalars(
+                    sa.select(AnswerCardRow).options(selectinload(AnswerCardRow.sources)).order_by(AnswerCardRow.key)
+                ).all()
+                if not rows:
+                    raise EmptyReferenceBase(f"the reference base at {engine.url!r} has no cards")
+                sources = {row.key: _source(row) for row in session.scalars(sa.select(SourceRow))}
+                synonyms: dict[str, dict[str, str]] = defaultdict(dict)
+                for term in session.scalars(sa.select(TermRow)):
+                    synonyms[term.entity][term.synonym] = term.value
+                topics = {
+                    row.intent: {"nb": row.label_nb, "en": row.label_en} for row in session.scalars(sa.select(TopicRow))
+                }
+                return cls(
+                    cards=[_card(row) for row in rows], sources=sources, synonyms=dict(synonyms), topic_labels=topics
+                )
+        finally:
+            engine.dispose()
+
+
+def _source(row: SourceRow) -> Source:
+    return Source(row.key, row.short, row.authors, row.title, row.year, row.publisher, row.url, row.doi)
+
+
+def _card(row: AnswerCardRow) -> Card:
+    last_reviewed = row.last_reviewed
+    if isinstance(last_reviewed, str):
+        last_reviewed = dt.date.fromisoformat(last_reviewed)
+    return Card(
+        key=row.key,
+        intent=row.intent,
+        entities={k: tuple(v) for k, v in (row.entities or {}).items()},
+        sources=tuple(source.key for source in row.sources),
+        texts={
+            "nb": CardText(row.short_nb, row.long_nb),
+            "en": CardText(row.short_en, row.long_en),
+        },
+        reviewed_by=row.reviewed_by,
+        last_reviewed=last_reviewed,
+    )

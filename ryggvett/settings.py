@@ -1,0 +1,30 @@
+"""Configuration from environment variables, with the documented defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def db_url() -> str:
+    """Reference base (and, later, the project's own tables)."""
+    return _env("RYGGVETT_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'ryggvett.db'}")
+
+
+def content_dir() -> Path:
+    return Path(_env("RYGGVETT_CONTENT_DIR", str(PROJECT_ROOT / "content")))
+
+
+def spacy_model_dir() -> Path:
+    return Path(_env("RYGGVETT_SPACY_MODEL", str(PROJECT_ROOT / "build" / "spacy" / "nb_ryggvett")))
+
+
+def default_language() -> str:
+    return _env("RYGGVETT_DEFAULT_LANGUAGE", "nb")

@@ -1,0 +1,122 @@
+"""Shared fixtures: the real content, a loaded reference base, trackers and the domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+
+from ryggvett.reference.content import Content, read_content
+from ryggvett.reference.loader import load_content
+from ryggvett.reference.repository import ReferenceBase
+from ryggvett.settings import PROJECT_ROOT
+
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return read_content(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    """The domain as the action server receives it (responses, slots, ...)."""
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def loaded_db_url(tmp_path_factory: pytest.TempPathFactory, content: Content) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'ryggvett.db'}"
+    load_content(content, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def base(loaded_db_url: str) -> ReferenceBase:
+    return ReferenceBase.from_url(loaded_db_url)
+
+
+@pytest.fixture()
+def actions_use_test_db(monkeypatch: pytest.MonkeyPatch, loaded_db_url: str) -> None:
+    """Point the actions' cached reference base at the test database."""
+    from actions.reference import reference_base
+
+    monkeypatch.setenv("RYGGVETT_DB_URL", loaded_db_url)
+    reference_base.cache_clear()
+    yield
+    reference_base.cache_clear()
+
+
+def make_tracker(
+    text: str = "",
+    intent: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    confidence: float = 0.95,
+    intent_ranking: list[dict[str, Any]] | None = None,
+    sender_id: str = "test-user",
+) -> Tracker:
+    """A tracker whose latest message is `text`, as Rasa sends it to the action server."""
+    all_slots = {
+        "language": "nb",
+        "language_pinned": False,
+        "disclaimer_shown": True,
+        "last_card": None,
+        "last_source": None,
+        "red_flag_raised": False,
+        "crisis_raised": False,
+    }
+    all_slots.update(slots or {})
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence} if intent else {},
+        "entities": entities or [],
+        "intent_ranking": intent_ranking or ([{"name": intent, "confidence": confidence}] if intent else []),
+    }
+    return Tracker(
+        sender_id=sender_id,
+        slots=all_slots,
+        latest_message=latest,
+        events=[{"event": "user", "text": text, "parse_data": latest}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture()
+def tracker_factory():
+    return make_tracker
+
+
+def texts(dispatcher_messages: list[dict[str, Any]]) -> list[str]:
+    return [m.get("text") for m in dispatcher_messages]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server `make test` starts (scripts/test-postgres.sh), emptied."""
+    import os
+
+    import sqlalchemy as sa
+
+    url = os.environ.get("RYGGVETT_TEST_PG_URL")
+    if not url:
+        if os.environ.get("RYGGVETT_REQUIRE_SERVICES"):
+            pytest.fail("RYGGVETT_TEST_PG_URL is not set; run the tests with `make test`")
+        pytest.skip("no PostgreSQL server: run `make test`, or set RYGGVETT_TEST_PG_URL")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("drop schema public cascade; create schema public"))
+    engine.dispose()
+    return url

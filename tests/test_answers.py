@@ -1,0 +1,57 @@
+"""Answer selection: the most specific card for the intent and what was mentioned."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ryggvett.answers import Mention, select_card
+from ryggvett.reference.content import Card, CardText
+
+
+def card(key: str, intent: str, **entities: list[str]) -> Card:
+    return Card(
+        key=key,
+        intent=intent,
+        entities={k: tuple(v) for k, v in entities.items()},
+        sources=("nice-ng59",),
+        texts={"nb": CardText(key, key), "en": CardText(key, key)},
+        reviewed_by="test",
+        last_reviewed=dt.date(2026, 1, 1),
+    )
+
+
+CARDS = [
+    card("med_general", "ask_medication"),
+    card("med_nsaid", "ask_medication", medication=["nsaid"]),
+    card("med_paracetamol", "ask_medication", medication=["paracetamol"]),
+    card("move_general", "ask_movement_safety"),
+    card("move_lifting", "ask_movement_safety", activity=["lifting", "bending"]),
+    card("move_lift_leg", "ask_movement_safety", activity=["lifting"], body_part=["leg"]),
+]
+
+
+def test_entity_specific_card_beats_the_general_one():
+    chosen = select_card(CARDS, "ask_medication", [Mention("medication", "nsaid")])
+    assert chosen is not None and chosen.key == "med_nsaid"
+
+
+def test_general_card_when_nothing_specific_was_mentioned():
+    assert select_card(CARDS, "ask_medication", []).key == "med_general"
+    assert select_card(CARDS, "ask_medication", [Mention("activity", "lifting")]).key == "med_general"
+
+
+def test_first_mentioned_value_wins_a_tie():
+    mentions = [Mention("medication", "paracetamol", 6), Mention("medication", "nsaid", 20)]
+    assert select_card(CARDS, "ask_medication", mentions).key == "med_paracetamol"
+    mentions = [Mention("medication", "nsaid", 3), Mention("medication", "paracetamol", 20)]
+    assert select_card(CARDS, "ask_medication", mentions).key == "med_nsaid"
+
+
+def test_card_matching_more_entity_types_wins():
+    mentions = [Mention("activity", "lifting", 10), Mention("body_part", "leg", 20)]
+    assert select_card(CARDS, "ask_movement_safety", mentions).key == "move_lift_leg"
+    assert select_card(CARDS, "ask_movement_safety", mentions[:1]).key == "move_lifting"
+
+
+def test_cards_of_other_intents_are_never_chosen():
+    assert select_card(CARDS, "ask_imaging", [Mention("medication", "nsaid")]) is None
