@@ -17,6 +17,8 @@ export RYGGVETT_ACTION_ENDPOINT ?= http://localhost:$(ACTIONS_PORT)/webhook
 RYGGVETT_CORS ?= *
 # Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token.
 RASA_API_TOKEN ?=
+# No usage data leaves the clinic: Rasa telemetry is off unless asked for.
+export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
@@ -105,7 +107,7 @@ test: setup lint validate $(MODEL)
 		--fail-on-prediction-errors --out reports/test-stories
 
 evaluate: setup $(MODEL)
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out reports/nlu-heldout
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out reports/nlu-heldout --successes --errors
 	$(PY) scripts/nlu_summary.py reports/nlu-heldout
 
 clean:

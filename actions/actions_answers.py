@@ -32,7 +32,7 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("last_card", None), SlotSet("last_source", None)]
         dispatcher.utter_message(text=card.texts[language_of(tracker)].short)
-        sources = ", ".join(source.short for source in base.sources_of(card))
+        sources = "; ".join(source.short for source in base.sources_of(card))
         return [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
 
 

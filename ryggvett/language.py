@@ -19,12 +19,20 @@ WORD = re.compile(r"[a-zA-ZæøåÆØÅéèêóòôü']+")
 NORWEGIAN_WORDS = frozenset(
     "jeg eg meg deg du er ikke ikkje det den og å på hva kva hvordan korleis kan "
     "skal bør har med til av som når kor hvor hvorfor kvifor mitt min mi vondt "
-    "ryggen litt noe noko etter takk hei nei ja sånn også ogso eller".split()
+    "ryggen litt noe noko etter takk hei nei ja sånn også ogso eller "
+    # greetings, thanks, yes/no and feedback, which often come alone
+    "heisann hallais halla heia morn morrn goddag hade hadet snakkes morna farvel sees "
+    "takker tusen jepp japp jeps jada jo gjerne selvfølgelig absolutt riktig okei neida "
+    "niks aldri flott supert knallbra topp forvirrende elendig kilde kilder norsk".split()
 )
 ENGLISH_WORDS = frozenset(
-    "i i'm my me you is are the and to of what how can should does do have with "
+    "i'm im my me you is are the and to of what how can should does do have with "
     "when where why it this that for about hurt hurts pain back thanks hello hi "
-    "no yes please would will any get".split()
+    "no yes please would will any get dont don't cant can't "
+    "hey hiya howdy bye goodbye cya later cheers thx ty thank sure nope nah never "
+    "awesome perfect brilliant excellent useless confusing rubbish terrible source sources "
+    "english agent joke yeah yep yup okay alright definitely certainly correct indeed "
+    "morning greetings farewell speak read tell write".split()
 )
 
 

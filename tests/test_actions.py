@@ -19,9 +19,7 @@ IBUX = {"entity": "medication", "value": "nsaid", "start": 8, "end": 12, "extrac
 
 
 def card_for(base, intent, **entities):
-    matches = [
-        c for c in base.cards_for(intent) if all(v in c.entities.get(k, ()) for k, v in entities.items())
-    ]
+    matches = [c for c in base.cards_for(intent) if all(v in c.entities.get(k, ()) for k, v in entities.items())]
     if not entities:
         matches = [c for c in matches if not c.entities]
     assert len(matches) == 1, f"expected one {intent} card for {entities}, found {[c.key for c in matches]}"
@@ -40,7 +38,7 @@ async def test_ibux_question_gets_the_nsaid_card(base, domain, tracker_factory, 
     tracker = tracker_factory("Hjelper Ibux?", "ask_medication", [IBUX], slots={"language": language})
     messages, events = await run(ActionAnswerTopic(), tracker, domain)
     assert [m["text"] for m in messages] == [card.texts[language].short]
-    sources = ", ".join(s.short for s in base.sources_of(card))
+    sources = "; ".join(s.short for s in base.sources_of(card))
     assert events == [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
 
 
@@ -101,7 +99,10 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
     )
     messages, events = await run(ActionClarifyOptions(), tracker, domain)
     assert messages[0]["buttons"] == [
-        {"title": base.topic_label("ask_medication", "en"), "payload": "/ask_medication" + json.dumps({"medication": "nsaid"})},
+        {
+            "title": base.topic_label("ask_medication", "en"),
+            "payload": "/ask_medication" + json.dumps({"medication": "nsaid"}),
+        },
         {
             "title": base.topic_label("ask_treatment_options", "en"),
             "payload": "/ask_treatment_options" + json.dumps({"medication": "nsaid"}),
@@ -123,7 +124,13 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
             {"language": "nb"},
             {"language": "en", "language_pinned": True},
         ),
-        ("Hjelper Voltaren?", "ask_medication", [], {"language": "en", "language_pinned": True}, {"language": "en", "language_pinned": True}),
+        (
+            "Hjelper Voltaren?",
+            "ask_medication",
+            [],
+            {"language": "en", "language_pinned": True},
+            {"language": "en", "language_pinned": True},
+        ),
         ("switch language", "change_language", [], {"language": "en"}, {"language": "nb", "language_pinned": True}),
     ],
 )
@@ -135,7 +142,9 @@ async def test_the_turn_hook_sets_the_answer_language(domain, tracker_factory, t
 
 
 @pytest.mark.parametrize(("text", "language"), [("Er det farlig å løfte?", "nb"), ("Is it safe to lift?", "en")])
-async def test_the_first_turn_starts_with_the_disclaimer_in_the_persons_language(domain, tracker_factory, text, language):
+async def test_the_first_turn_starts_with_the_disclaimer_in_the_persons_language(
+    domain, tracker_factory, text, language
+):
     tracker = tracker_factory(text, "ask_movement_safety", slots={"disclaimer_shown": False, "language": "nb"})
     messages, events = await run(ValidateSlotMappings(), tracker, domain)
     disclaimer = render(domain["responses"], "utter_disclaimer", language)["text"]
@@ -166,3 +175,13 @@ def test_every_response_has_both_languages(domain):
             next((c["value"] for c in v.get("condition", []) if c.get("name") == "language"), "nb") for v in variations
         }
         assert languages == {"nb", "en"}, name
+
+
+async def test_clarify_offers_common_topics_when_nothing_is_plausible(base, domain, tracker_factory):
+    from ryggvett.clarify import COMMON_TOPICS
+
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}]
+    tracker = tracker_factory("asdkj qwe", "nlu_fallback", intent_ranking=ranking)
+    messages, _ = await run(ActionClarifyOptions(), tracker, domain)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
+    assert messages[0]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")

@@ -106,7 +106,7 @@ async def test_norwegian_conversation(chat, base, domain):
     nsaid = _card(base, "ask_medication", medication="nsaid")
     replies = await chat.say("Hjelper Ibux mot vondt i ryggen?")
     assert texts(replies)[0] == nsaid.texts["nb"].short
-    assert texts(replies)[1] == "Kilde: " + ", ".join(s.short for s in base.sources_of(nsaid))
+    assert texts(replies)[1] == "Kilde: " + "; ".join(s.short for s in base.sources_of(nsaid))
     assert replies[-1]["text"] == render(responses, "utter_offer_more", "nb")["text"]
     assert [b["payload"] for b in replies[-1]["buttons"]] == ["/ask_more", "/ask_sources", "/deny"]
     assert texts(await chat.say("ja takk")) == [nsaid.texts["nb"].long]

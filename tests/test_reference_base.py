@@ -41,7 +41,13 @@ def minimal_content() -> dict[str, Any]:
         "sources.yml": {
             "version": 1,
             "sources": [
-                {"key": "nice-ng59", "short": "NICE NG59, 2016", "authors": "NICE", "title": "Low back pain", "year": 2016},
+                {
+                    "key": "nice-ng59",
+                    "short": "NICE NG59, 2016",
+                    "authors": "NICE",
+                    "title": "Low back pain",
+                    "year": 2016,
+                },
                 {"key": "nhi-akutt", "short": "NHI.no", "authors": "NHI.no", "title": "Korsryggsmerte, akutt"},
             ],
         },

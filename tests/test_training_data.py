@@ -1,0 +1,76 @@
+"""The NLU data honours the contract: every intent, both languages, enough examples."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ryggvett.contract import CONTRACT_ENTITIES, CONVERSATION_INTENTS, SAFETY_INTENTS, TOPIC_INTENTS
+from ryggvett.language import detect
+from ryggvett.settings import PROJECT_ROOT
+
+CONTRACT = PROJECT_ROOT.parent / "shared" / "nlu-contract.md"
+ALL_INTENTS = (*TOPIC_INTENTS, *SAFETY_INTENTS, *CONVERSATION_INTENTS)
+ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+def examples_by_intent(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        if "intent" in item:
+            lines = [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+            found.setdefault(item["intent"], []).extend(ANNOTATION.sub(r"\1", line) for line in lines)
+    return found
+
+
+def training_examples() -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for path in sorted((PROJECT_ROOT / "data").rglob("*.yml")):
+        for intent, examples in examples_by_intent(path).items():
+            merged.setdefault(intent, []).extend(examples)
+    return merged
+
+
+def test_contract_copy_matches_the_shared_contract():
+    if not CONTRACT.exists():
+        pytest.fail(f"{CONTRACT} is missing; it is laid beside the project by the workplace and CI")
+    text = CONTRACT.read_text(encoding="utf-8")
+    table_intents = set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.MULTILINE))
+    listed = set(re.findall(r"`([a-z_]+)`", text.split("## Conversation intents")[1].split("##")[0]))
+    assert set(TOPIC_INTENTS) | set(SAFETY_INTENTS) <= table_intents
+    assert set(CONVERSATION_INTENTS) == listed
+    for entity in CONTRACT_ENTITIES:
+        assert f"| `{entity}` |" in text
+
+
+def test_domain_declares_every_contract_intent_entity_and_slot():
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(ALL_INTENTS) <= set(domain["intents"])
+    assert set(CONTRACT_ENTITIES) <= set(domain["entities"])
+    assert {"language", "red_flag_raised", "crisis_raised"} <= set(domain["slots"])
+
+
+@pytest.mark.parametrize("intent", ALL_INTENTS)
+def test_every_intent_has_20_examples_in_each_language(intent):
+    examples = training_examples().get(intent, [])
+    languages = Counter(detect(example).language for example in examples)
+    assert languages["nb"] >= 20, f"{intent}: {languages['nb']} bokmål/nynorsk examples"
+    assert languages["en"] >= 20, f"{intent}: {languages['en']} English examples"
+
+
+def test_held_out_examples_are_never_trained_on():
+    held_out = examples_by_intent(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
+    training = {e.lower() for examples in training_examples().values() for e in examples}
+    overlap = [e for examples in held_out.values() for e in examples if e.lower() in training]
+    assert overlap == []
+
+
+def test_held_out_set_has_10_examples_per_topic_intent_and_language():
+    held_out = examples_by_intent(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
+    for intent in TOPIC_INTENTS:
+        languages = Counter(detect(example).language for example in held_out.get(intent, []))
+        assert languages["nb"] >= 10 and languages["en"] >= 10, (intent, languages)
