@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reference import reference_base
 from actions.tracker_utils import language_of, latest_intent, latest_mentions
-from ryggvett.answers import select_card
+from ryggvett.answers import safety_notes, select_card
 from ryggvett.clarify import clarify_candidates
 from ryggvett.contract import TOPIC_INTENTS
 
@@ -22,16 +22,18 @@ class ActionAnswerTopic(Action):
     def name(self) -> str:
         return "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         base = reference_base()
         intent = latest_intent(tracker) or ""
-        card = select_card(base.cards_for(intent), intent, latest_mentions(tracker))
+        mentions = latest_mentions(tracker)
+        language = language_of(tracker)
+        card = select_card(base.cards_for(intent), intent, mentions)
         if card is None:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("last_card", None), SlotSet("last_source", None)]
-        dispatcher.utter_message(text=card.texts[language_of(tracker)].short)
+        for note in safety_notes(base.cards, intent, mentions):
+            dispatcher.utter_message(text=note.texts[language].short)
+        dispatcher.utter_message(text=card.texts[language].short)
         sources = "; ".join(source.short for source in base.sources_of(card))
         return [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
 
@@ -42,9 +44,7 @@ class ActionAnswerMore(Action):
     def name(self) -> str:
         return "action_answer_more"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         card = reference_base().card(tracker.get_slot("last_card") or "")
         if card is None:
             dispatcher.utter_message(response="utter_nothing_more")
@@ -59,9 +59,7 @@ class ActionListSources(Action):
     def name(self) -> str:
         return "action_list_sources"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         base = reference_base()
         card = base.card(tracker.get_slot("last_card") or "")
         if card is None:
@@ -78,9 +76,7 @@ class ActionClarifyOptions(Action):
     def name(self) -> str:
         return "action_clarify_options"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         base = reference_base()
         language = language_of(tracker)
         candidates = clarify_candidates(tracker.latest_message.get("intent_ranking") or (), TOPIC_INTENTS)
@@ -94,4 +90,3 @@ class ActionClarifyOptions(Action):
         if buttons:
             dispatcher.utter_message(buttons=buttons)
         return []
-

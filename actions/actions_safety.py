@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -9,23 +10,26 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 
-class ActionMarkRedFlag(Action):
-    """Runs right after the urgent-care advice; clinicians' review lists these first."""
+class _RaiseFlag(Action, ABC):
+    """Runs right after the advice; the flag stays set so clinicians' review lists the conversation first."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        return [SlotSet(self.slot, True)]
+
+
+class ActionMarkRedFlag(_RaiseFlag):
+    slot = "red_flag_raised"
 
     def name(self) -> str:
         return "action_mark_red_flag"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        return [SlotSet("red_flag_raised", True)]
 
+class ActionMarkCrisis(_RaiseFlag):
+    slot = "crisis_raised"
 
-class ActionMarkCrisis(Action):
     def name(self) -> str:
         return "action_mark_crisis"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        return [SlotSet("crisis_raised", True)]

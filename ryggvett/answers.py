@@ -21,15 +21,16 @@ def select_card(cards: Sequence[Card], intent: str, mentions: Iterable[Mention])
     """The most specific card of `intent` whose entity values were all mentioned.
 
     A card specific to several entity types needs one of its values mentioned for
-    each type. Among equally specific cards, the one whose value was mentioned
-    first wins, so "Ibux or Paracet?" is answered about Ibux. With no specific
-    match, the intent's general card (the one without entities) answers.
+    each type. Safety cards (personal advice needed) win; then the card matching
+    most entity types; then the one whose value was mentioned first, so "Ibux or
+    Paracet?" is answered about Ibux. With no specific match, the intent's
+    general card (the one without entities) answers.
     """
     first_seen: dict[tuple[str, str], int] = {}
     for mention in mentions:
         first_seen.setdefault((mention.entity, mention.value), mention.start)
 
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, int, int, int] | None = None
     chosen: Card | None = None
     general: Card | None = None
     for order, card in enumerate(c for c in cards if c.intent == intent):
@@ -43,7 +44,27 @@ def select_card(cards: Sequence[Card], intent: str, mentions: Iterable[Mention])
                 break
             positions.append(min(hits))
         else:
-            rank = (len(card.entities), -min(positions), -order)
+            rank = (int(card.is_safety), len(card.entities), -min(positions), -order)
             if best is None or rank > best:
                 best, chosen = rank, card
     return chosen or general
+
+
+def safety_notes(cards: Sequence[Card], intent: str, mentions: Iterable[Mention]) -> list[Card]:
+    """Safety cards of other intents that this message also calls for.
+
+    "I take Paracet every day - can I lift?" is a lifting question, but the
+    daily painkiller use needs its own gentle prompt first. A note applies only
+    when a medicine was named too, so "daily life" never triggers one.
+    """
+    mentions = list(mentions)
+    if not any(m.entity == "medication" for m in mentions):
+        return []
+    notes = []
+    for card in cards:
+        if card.intent == intent or not card.is_safety:
+            continue
+        chosen = select_card([card], card.intent, mentions)
+        if chosen is not None:
+            notes.append(card)
+    return notes

@@ -14,7 +14,7 @@ import yaml
 
 from ryggvett.reference.content import Term
 
-ENTITY_LABELS = ("medication", "activity", "body_part", "treatment", "language")
+ENTITY_LABELS = ("medication", "activity", "body_part", "treatment", "language", "med_concern")
 
 
 def build_pipeline(terms: Iterable[Term], output_dir: Path) -> int:

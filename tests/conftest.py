@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +21,7 @@ from ryggvett.reference.repository import ReferenceBase
 from ryggvett.settings import PROJECT_ROOT
 
 CONTENT_DIR = PROJECT_ROOT / "content"
+MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +101,6 @@ def tracker_factory():
     return make_tracker
 
 
-def texts(dispatcher_messages: list[dict[str, Any]]) -> list[str]:
-    return [m.get("text") for m in dispatcher_messages]
-
-
-@pytest.fixture(scope="session")
-def project_root() -> Path:
-    return PROJECT_ROOT
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The PostgreSQL server `make test` starts (scripts/test-postgres.sh), emptied."""
@@ -120,3 +118,65 @@ def postgres_url() -> str:
         connection.execute(sa.text("drop schema public cascade; create schema public"))
     engine.dispose()
     return url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def action_server(loaded_db_url, tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("logs") / "actions.log"
+    env = {**os.environ, "RYGGVETT_DB_URL": loaded_db_url, "PYTHONPATH": str(PROJECT_ROOT)}
+    rasa = Path(sys.executable).with_name("rasa")
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [str(rasa), "run", "actions", "--actions", "actions", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"action server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+    yield f"{url}/webhook"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def agent(action_server):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test trains it)")
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server))
+
+
+@pytest.fixture()
+def chat(agent):
+    from tests.chat import Chat
+
+    return Chat(agent)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.chat import REPORT_LINES
+
+    if REPORT_LINES:
+        terminalreporter.section("Ryggvett figures")
+        for line in REPORT_LINES:
+            terminalreporter.write_line(line)

@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions_answers import ActionAnswerMore, ActionAnswerTopic, ActionClarifyOptions, ActionListSources
-from actions.actions_language import ValidateSlotMappings
 from actions.actions_safety import ActionMarkCrisis, ActionMarkRedFlag
+from actions.actions_turn import ValidateSlotMappings
 from ryggvett.responses import render
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
@@ -24,6 +24,11 @@ def card_for(base, intent, **entities):
         matches = [c for c in matches if not c.entities]
     assert len(matches) == 1, f"expected one {intent} card for {entities}, found {[c.key for c in matches]}"
     return matches[0]
+
+
+def slots_set(events):
+    assert all(e["event"] == "slot" for e in events)
+    return {e["name"]: e["value"] for e in events}
 
 
 async def run(action, tracker, domain):
@@ -138,7 +143,7 @@ async def test_the_turn_hook_sets_the_answer_language(domain, tracker_factory, t
     tracker = tracker_factory(text, intent, entities, slots=slots)
     messages, events = await run(ValidateSlotMappings(), tracker, domain)
     assert messages == []
-    assert events == [SlotSet(k, v) for k, v in expected.items()]
+    assert slots_set(events) == {**expected, "red_flag_urgency": None, "diagnosis_question": False}
 
 
 @pytest.mark.parametrize(("text", "language"), [("Er det farlig å løfte?", "nb"), ("Is it safe to lift?", "en")])
@@ -150,11 +155,13 @@ async def test_the_first_turn_starts_with_the_disclaimer_in_the_persons_language
     disclaimer = render(domain["responses"], "utter_disclaimer", language)["text"]
     assert [m["text"] for m in messages] == [disclaimer]
     assert "113" in disclaimer and "116 117" in disclaimer
-    assert events == [
-        SlotSet("language", language),
-        SlotSet("language_pinned", False),
-        SlotSet("disclaimer_shown", True),
-    ]
+    assert slots_set(events) == {
+        "language": language,
+        "language_pinned": False,
+        "red_flag_urgency": None,
+        "diagnosis_question": False,
+        "disclaimer_shown": True,
+    }
 
 
 async def test_a_red_flag_first_turn_is_not_delayed_by_the_disclaimer(domain, tracker_factory):
@@ -185,3 +192,33 @@ async def test_clarify_offers_common_topics_when_nothing_is_plausible(base, doma
     messages, _ = await run(ActionClarifyOptions(), tracker, domain)
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
     assert messages[0]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "safety", "urgency"),
+    [
+        ("jeg har mistet kontrollen over blæra", "report_red_flag", {"urgency": "emergency"}, "emergency"),
+        ("I have a fever and back pain", "report_red_flag", {"urgency": "gp_today"}, "gp_today"),
+        ("something is very wrong", "report_red_flag", {"urgency": None}, None),
+        ("er det farlig å løfte?", "ask_movement_safety", {"urgency": None}, None),
+    ],
+)
+async def test_the_turn_hook_passes_on_the_red_flag_urgency(domain, tracker_factory, text, intent, safety, urgency):
+    tracker = tracker_factory(text, intent)
+    tracker.latest_message["safety"] = safety
+    _, events = await run(ValidateSlotMappings(), tracker, domain)
+    assert slots_set(events)["red_flag_urgency"] == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Har jeg prolaps?", True),
+        ("Do I have sciatica?", True),
+        ("Hva er prolaps?", False),
+        ("what is sciatica", False),
+    ],
+)
+async def test_the_turn_hook_marks_requests_for_a_diagnosis(domain, tracker_factory, text, expected):
+    _, events = await run(ValidateSlotMappings(), tracker_factory(text, "ask_pain_meaning"), domain)
+    assert slots_set(events)["diagnosis_question"] is expected

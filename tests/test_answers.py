@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ryggvett.answers import Mention, select_card
+from ryggvett.answers import Mention, safety_notes, select_card
 from ryggvett.reference.content import Card, CardText
 
 
-def card(key: str, intent: str, **entities: list[str]) -> Card:
+def card(key: str, intent: str, priority: str | None = None, **entities: list[str]) -> Card:
     return Card(
         key=key,
         intent=intent,
@@ -17,6 +17,7 @@ def card(key: str, intent: str, **entities: list[str]) -> Card:
         texts={"nb": CardText(key, key), "en": CardText(key, key)},
         reviewed_by="test",
         last_reviewed=dt.date(2026, 1, 1),
+        priority=priority,
     )
 
 
@@ -24,6 +25,8 @@ CARDS = [
     card("med_general", "ask_medication"),
     card("med_nsaid", "ask_medication", medication=["nsaid"]),
     card("med_paracetamol", "ask_medication", medication=["paracetamol"]),
+    card("med_dose", "ask_medication", "safety", med_concern=["dose"]),
+    card("med_daily", "ask_medication", "safety", med_concern=["daily_use"]),
     card("move_general", "ask_movement_safety"),
     card("move_lifting", "ask_movement_safety", activity=["lifting", "bending"]),
     card("move_lift_leg", "ask_movement_safety", activity=["lifting"], body_part=["leg"]),
@@ -55,3 +58,19 @@ def test_card_matching_more_entity_types_wins():
 
 def test_cards_of_other_intents_are_never_chosen():
     assert select_card(CARDS, "ask_imaging", [Mention("medication", "nsaid")]) is None
+
+
+def test_a_safety_card_wins_over_a_more_specific_match():
+    mentions = [Mention("medication", "nsaid", 0), Mention("med_concern", "dose", 10)]
+    assert select_card(CARDS, "ask_medication", mentions).key == "med_dose"
+
+
+def test_daily_painkiller_use_adds_a_note_before_another_topic():
+    mentions = [Mention("medication", "paracetamol", 8), Mention("med_concern", "daily_use", 16)]
+    assert [c.key for c in safety_notes(CARDS, "ask_movement_safety", mentions)] == ["med_daily"]
+    # within the medication topic the safety card is the answer itself, not a note
+    assert safety_notes(CARDS, "ask_medication", mentions) == []
+
+
+def test_no_note_without_a_medicine_named():
+    assert safety_notes(CARDS, "ask_daily_life", [Mention("med_concern", "daily_use", 0)]) == []

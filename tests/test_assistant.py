@@ -2,97 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-import uuid
-from pathlib import Path
-
 import pytest
 
 from ryggvett.responses import render
-from ryggvett.settings import PROJECT_ROOT
+from tests.chat import texts
 
 pytestmark = pytest.mark.assistant
-MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def action_server(loaded_db_url, tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("logs") / "actions.log"
-    env = {**os.environ, "RYGGVETT_DB_URL": loaded_db_url, "PYTHONPATH": str(PROJECT_ROOT)}
-    rasa = Path(sys.executable).with_name("rasa")
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [str(rasa), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"action server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-    yield f"{url}/webhook"
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="session")
-def agent(action_server):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test trains it)")
-    from rasa.core.agent import Agent
-    from rasa.utils.endpoints import EndpointConfig
-
-    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server))
-
-
-class Chat:
-    def __init__(self, agent):
-        self.agent = agent
-        self.sender = f"test-{uuid.uuid4().hex[:8]}"
-
-    async def say(self, text: str) -> list[dict]:
-        return await self.agent.handle_text(text, sender_id=self.sender)
-
-    async def slot(self, name: str):
-        tracker = await self.agent.tracker_store.get_or_create_tracker(self.sender)
-        return tracker.get_slot(name)
-
-
-def texts(replies: list[dict]) -> list[str]:
-    return [r.get("text") for r in replies if r.get("text")]
-
-
-@pytest.fixture()
-def chat(agent):
-    return Chat(agent)
 
 
 def _card(base, intent, **entities):
     return next(
-        c for c in base.cards_for(intent) if all(v in c.entities.get(k, ()) for k, v in entities.items()) and (
-            entities or not c.entities
-        )
+        c
+        for c in base.cards_for(intent)
+        if all(v in c.entities.get(k, ()) for k, v in entities.items()) and (entities or not c.entities)
     )
 
 
@@ -137,5 +59,90 @@ async def test_switching_language_explicitly(chat, domain):
 
 async def test_a_red_flag_gets_urgent_advice_and_is_marked(chat, domain):
     replies = texts(await chat.say("Jeg har mistet kontrollen over urinen og er nummen i skrittet"))
-    assert replies[0] == render(domain["responses"], "utter_red_flag_urgent", "nb")["text"]
+    assert replies == [render(domain["responses"], "utter_red_flag_emergency", "nb")["text"]]
     assert await chat.slot("red_flag_raised") is True
+    assert await chat.slot("red_flag_urgency") == "emergency"
+
+
+async def test_a_red_flag_interrupts_the_callback_form(chat, domain):
+    responses = domain["responses"]
+    assert (
+        texts(await chat.say("Can someone from the clinic call me?"))[-1]
+        == render(responses, "utter_ask_callback_consent", "en")["text"]
+    )
+    assert texts(await chat.say("yes")) == [render(responses, "utter_ask_callback_name", "en")["text"]]
+    replies = texts(await chat.say("I have a high fever and my back hurts a lot"))
+    assert replies == [render(responses, "utter_red_flag_gp_today", "en")["text"]]
+    tracker = await chat.agent.tracker_store.get_or_create_tracker(chat.sender)
+    assert tracker.active_loop_name is None
+    assert await chat.slot("red_flag_raised") is True
+
+
+async def test_a_callback_request_is_stored_with_consent(chat, domain, loaded_db_url):
+    import sqlalchemy as sa
+
+    from ryggvett.callbacks import CallbackRequestRow
+
+    responses = domain["responses"]
+    await chat.say("Kan noen fra klinikken ringe meg?")
+    await chat.say("ja")
+    assert texts(await chat.say("Kari")) == [render(responses, "utter_ask_callback_phone", "nb")["text"]]
+    assert texts(await chat.say("12")) == [
+        render(responses, "utter_callback_invalid_phone", "nb")["text"],
+        render(responses, "utter_ask_callback_phone", "nb")["text"],
+    ]
+    replies = texts(await chat.say("912 34 567"))
+    assert replies == [render(responses, "utter_callback_confirmed", "nb", callback_name="Kari")["text"]]
+    assert await chat.slot("callback_name") == "Kari"
+    engine = sa.create_engine(loaded_db_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(CallbackRequestRow.__table__).where(CallbackRequestRow.conversation_id == chat.sender)
+        ).all()
+    assert [(r.first_name, r.phone, r.language) for r in rows] == [("Kari", "+4791234567", "nb")]
+
+
+async def test_a_declined_callback_stores_nothing(chat, domain, loaded_db_url):
+    import sqlalchemy as sa
+
+    from ryggvett.callbacks import Base, CallbackRequestRow
+
+    responses = domain["responses"]
+    await chat.say("Kan noen fra klinikken ringe meg?")
+    assert texts(await chat.say("nei")) == [render(responses, "utter_callback_declined", "nb")["text"]]
+    engine = sa.create_engine(loaded_db_url)
+    Base.metadata.create_all(engine)
+    with engine.connect() as connection:
+        count = connection.scalar(sa.select(sa.func.count()).where(CallbackRequestRow.conversation_id == chat.sender))
+    assert count == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "card_key", "language"),
+    [
+        ("Hvor mange Ibux kan jeg ta om dagen?", "medication_personal_dose", "nb"),
+        ("Kan jeg ta Voltaren når jeg er gravid?", "medication_personal_health", "nb"),
+        ("Can I combine ibuprofen with paracetamol?", "medication_personal_health", "en"),
+        ("I take paracetamol every day for my back, is that ok?", "medication_daily_use", "en"),
+    ],
+)
+async def test_personal_medication_questions_get_a_referral_never_a_dose(chat, base, text, card_key, language):
+    replies = texts(await chat.say(text))
+    referral = base.card(card_key).texts[language].short
+    # The referral comes right after the first-turn disclaimer, before anything else.
+    assert replies[1] == referral
+    assert not any(unit in reply for reply in replies for unit in (" mg", "milligram", "tabletter om dagen"))
+
+
+async def test_daily_painkiller_use_in_another_question_gets_a_gentle_prompt(chat, base):
+    replies = texts(await chat.say("Jeg tar Paracet hver dag. Er det farlig å løfte tunge ting?"))
+    daily = base.card("medication_daily_use").texts["nb"].short
+    lifting = base.card("movement_lifting_bending").texts["nb"].short
+    assert replies.index(daily) < replies.index(lifting)
+
+
+@pytest.mark.parametrize(("text", "language"), [("Har jeg prolaps?", "nb"), ("Do I have sciatica?", "en")])
+async def test_a_request_for_a_diagnosis_gets_education_not_a_diagnosis(chat, domain, text, language):
+    replies = texts(await chat.say(text))
+    assert render(domain["responses"], "utter_no_diagnosis", language)["text"] in replies
+    assert await chat.slot("last_card") is not None

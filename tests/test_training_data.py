@@ -74,3 +74,15 @@ def test_held_out_set_has_10_examples_per_topic_intent_and_language():
     for intent in TOPIC_INTENTS:
         languages = Counter(detect(example).language for example in held_out.get(intent, []))
         assert languages["nb"] >= 10 and languages["en"] >= 10, (intent, languages)
+
+
+def test_safety_statements_are_never_trained_on():
+    cases = [
+        case["text"].lower()
+        for path in (PROJECT_ROOT / "tests" / "safety").glob("cases*.yml")
+        for section in yaml.safe_load(path.read_text(encoding="utf-8")).values()
+        if isinstance(section, list)
+        for case in section
+    ]
+    training = {e.lower() for examples in training_examples().values() for e in examples}
+    assert [text for text in cases if text in training] == []

@@ -53,6 +53,12 @@ class Card:
     reviewed_by: str
     last_reviewed: dt.date | None
     origin: str = ""
+    # "safety" cards (questions needing personal advice) win over other matches.
+    priority: str | None = None
+
+    @property
+    def is_safety(self) -> bool:
+        return self.priority == "safety"
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | No
         reviewed_by=str(raw.get("reviewed_by") or ""),
         last_reviewed=reviewed,
         origin=origin,
+        priority=raw.get("priority"),
     )
 
 

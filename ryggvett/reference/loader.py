@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ryggvett.reference.content import Content
 from ryggvett.reference.models import (
     AnswerCardRow,
+    Base,
     SourceRow,
     TermRow,
     TopicRow,
     card_sources,
-    create_schema,
     make_engine,
 )
 from ryggvett.reference.validation import validate
@@ -40,17 +39,15 @@ def load_content(content: Content, url: str) -> LoadSummary:
         raise InvalidContent(problems)
     engine = make_engine(url)
     try:
-        create_schema(engine)
-        with Session(engine) as session, session.begin():
-            # Cards go first: their links pin the sources they cite.
-            session.execute(card_sources.delete())
-            session.execute(sa.delete(AnswerCardRow))
-            session.execute(sa.delete(TermRow))
-            session.execute(sa.delete(TopicRow))
-            session.execute(sa.delete(SourceRow).where(SourceRow.key.notin_([s.key for s in content.sources])))
-            sources = {}
+        # The reference base is derived from content/: rebuild its tables in one
+        # transaction, so a schema change needs no migration and readers never
+        # see it half loaded.
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            Base.metadata.create_all(connection)
+            session = Session(bind=connection)
             for source in content.sources:
-                sources[source.key] = session.merge(
+                session.add(
                     SourceRow(
                         key=source.key,
                         short=source.short,
@@ -75,6 +72,7 @@ def load_content(content: Content, url: str) -> LoadSummary:
                         long_en=card.texts["en"].long,
                         reviewed_by=card.reviewed_by,
                         last_reviewed=card.last_reviewed,
+                        priority=card.priority,
                     )
                 )
             session.flush()
@@ -91,9 +89,9 @@ def load_content(content: Content, url: str) -> LoadSummary:
                 for intent, labels in content.topics.items()
             )
             unique_terms = {(t.entity, t.synonym): t for t in content.terms}
-            session.add_all(
-                TermRow(entity=t.entity, synonym=t.synonym, value=t.value) for t in unique_terms.values()
-            )
+            session.add_all(TermRow(entity=t.entity, synonym=t.synonym, value=t.value) for t in unique_terms.values())
+            session.flush()
+            session.close()
         return LoadSummary(len(content.sources), len(content.cards), len(unique_terms))
     finally:
         engine.dispose()

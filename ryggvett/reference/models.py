@@ -42,6 +42,7 @@ class AnswerCardRow(Base):
     long_en = sa.Column(sa.Text, nullable=False)
     reviewed_by = sa.Column(sa.String(200), nullable=False)
     last_reviewed = sa.Column(sa.Date, nullable=False)
+    priority = sa.Column(sa.String(20))
     sources = relationship(SourceRow, secondary=card_sources, order_by=card_sources.c.position)
 
 
@@ -70,7 +71,3 @@ def make_engine(url: str) -> sa.engine.Engine:
             connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
-
-
-def create_schema(engine: sa.engine.Engine) -> None:
-    Base.metadata.create_all(engine)

@@ -87,4 +87,5 @@ def _card(row: AnswerCardRow) -> Card:
         },
         reviewed_by=row.reviewed_by,
         last_reviewed=last_reviewed,
+        priority=row.priority,
     )

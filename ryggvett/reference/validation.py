@@ -36,6 +36,10 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
         for language in LANGUAGES:
             if language not in card.texts:
                 problems.append(f"{where} is missing the '{language}' text (short and long)")
+        if card.priority not in (None, "safety"):
+            problems.append(f"{where} has unknown priority '{card.priority}' (only 'safety')")
+        if card.is_safety and not card.entities:
+            problems.append(f"{where} is a safety card without the entity values it answers")
         if not card.intent:
             problems.append(f"{where} names no intent")
         if not card.reviewed_by or card.last_reviewed is None:

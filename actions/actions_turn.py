@@ -1,4 +1,4 @@
-"""Per-turn hook: detect the language and greet new conversations with the disclaimer."""
+"""Per-turn hook: answer language, safety signals and the first-turn disclaimer."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.tracker_utils import latest_intent, latest_mentions
 from ryggvett import settings
 from ryggvett.contract import SAFETY_INTENTS
+from ryggvett.diagnosis import asks_for_diagnosis
 from ryggvett.language import choose_language
 from ryggvett.responses import render
 
@@ -49,3 +50,16 @@ class ValidateSlotMappings(ValidationAction):
             settings.default_language(),
         )
         return {"language": language, "language_pinned": pinned}
+
+    async def extract_red_flag_urgency(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        # Written by the SafetyOverride NLU component; None outside red-flag turns.
+        safety = tracker.latest_message.get("safety") or {}
+        urgency = safety.get("urgency") if latest_intent(tracker) == "report_red_flag" else None
+        return {"red_flag_urgency": urgency}
+
+    async def extract_diagnosis_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return {"diagnosis_question": asks_for_diagnosis(tracker.latest_message.get("text") or "")}

@@ -1,0 +1,69 @@
+"""The callback request form: consent, first name, Norwegian phone number."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.tracker_utils import language_of
+from ryggvett import settings
+from ryggvett.callbacks import clean_first_name, mask_phone, normalise_phone, save_callback_request
+
+logger = logging.getLogger(__name__)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
+        # Without consent nothing more is asked, and nothing is stored.
+        if tracker.get_slot("callback_consent") is False:
+            return ["callback_consent"]
+        return domain_slots
+
+    def validate_callback_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return {"callback_consent": bool(value)}
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        name = clean_first_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_callback_invalid_name")
+        return {"callback_name": name}
+
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        phone = normalise_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_callback_invalid_phone")
+            return {"callback_phone": None}
+        request_id = save_callback_request(
+            settings.db_url(), tracker.sender_id, tracker.get_slot("callback_name") or "", phone, language_of(tracker)
+        )
+        logger.info("callback request %s stored for %s (phone %s)", request_id, tracker.sender_id, mask_phone(phone))
+        # Only the masked number stays in the conversation log.
+        return {"callback_phone": mask_phone(phone)}
+
+
+class ActionFinishCallback(Action):
+    def name(self) -> str:
+        return "action_finish_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if tracker.get_slot("callback_consent") and tracker.get_slot("callback_phone"):
+            dispatcher.utter_message(response="utter_callback_confirmed")
+        else:
+            dispatcher.utter_message(response="utter_callback_declined")
+        return [SlotSet("callback_consent", None), SlotSet("callback_phone", None)]

@@ -1,0 +1,96 @@
+"""The red-flag and crisis rule layer on its own (content/triage.yml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ryggvett.safety import assess_message
+from ryggvett.triage import assess, crisis, red_flag, word_matches
+
+
+@pytest.mark.parametrize(
+    ("token", "word", "expected"),
+    [
+        ("blæra", "blær", True),  # inflection
+        ("kontrollen", "kontroll", True),
+        ("bladdr", "bladder", True),  # typo: one letter missing
+        ("nummen", "nummen", True),
+        ("numen", "nummen", True),
+        ("brystkreft", "*kreft", True),  # compound
+        ("every", "fever", False),  # typos keep the first letter
+        ("ever", "fever", False),
+        ("do", "dose", False),
+    ],
+)
+def test_word_matching(token, word, expected):
+    assert word_matches(token, word) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("Jeg har mistet kontrollen over blæra", "emergency"),
+        ("jeg har ikke kontroll over urinen", "emergency"),
+        ("numb around my bottom since this morning", "emergency"),
+        ("both my legs are getting weaker", "emergency"),
+        ("får ikke ereksjon lenger etter at ryggen ble verre", "emergency"),
+        ("jeg har feber og vondt i ryggen", "gp_today"),
+        ("I had breast cancer five years ago and now my back hurts", "gp_today"),
+        ("im on chemo and my back started hurting", "gp_today"),
+    ],
+)
+def test_red_flags_and_their_urgency(text, urgency):
+    flag = red_flag(assess(text))
+    assert flag is not None and flag.urgency == urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ingen feber, bare vondt i ryggen",
+        "I have no fever and no numbness",
+        "Jeg har ikke mistet kontrollen over blære eller tarm",
+        "could back pain be a sign of cancer?",
+        "my aunt had cancer and now I'm scared",
+        "I fall asleep in the chair every evening",
+        "does a slipped disc mean damage?",
+        "this pain is killing me",
+        "will this ever go away?",
+    ],
+)
+def test_ordinary_messages_raise_nothing(text):
+    findings = assess(text)
+    assert red_flag(findings) is None and crisis(findings) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to kill myself", "jeg orker ikke å leve lenger", "sometimes I wish I could never wake up"]
+)
+def test_crisis(text):
+    assert crisis(assess(text)) is not None
+
+
+def test_either_signal_raises_the_alarm():
+    assert assess_message("something is very wrong", "report_red_flag").intent == "report_red_flag"
+    assert assess_message("jeg har feber", "ask_pain_meaning").intent == "report_red_flag"
+    assert assess_message("I want to kill myself", "report_red_flag").intent == "report_crisis"
+    assert assess_message("Hjelper Ibux?", "ask_medication").intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "classified"),
+    [
+        ("ingen nummenhet, bare vondt i ryggen", "report_red_flag"),
+        ("no fever, just a sore back", "report_red_flag"),
+        ("jeg holdt på å dø av latter", "report_crisis"),
+        ("my back is killing me today", "report_crisis"),
+    ],
+)
+def test_a_denied_sign_or_a_figure_of_speech_overrules_the_classifier(text, classified):
+    assessment = assess_message(text, classified)
+    assert assessment.intent is None and assessment.overruled
+
+
+def test_a_reported_sign_wins_over_a_denied_one():
+    assessment = assess_message("ingen feber, men jeg har mistet kontrollen over blæra", "report_red_flag")
+    assert (assessment.intent, assessment.urgency) == ("report_red_flag", "emergency")
