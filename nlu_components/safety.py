@@ -27,11 +27,11 @@ SAFETY_KEY = "safety"
 class SafetyOverride(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # Below this, a demoted message is treated as not understood (as FallbackClassifier does).
-        return {"threshold": 0.4}
+        # Below this, a demoted message is treated as not understood: keep it at FallbackClassifier's threshold.
+        return {"threshold": 0.3}
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self.threshold = float(config.get("threshold", 0.4))
+        self.threshold = float(config.get("threshold", 0.3))
 
     @classmethod
     def create(

@@ -14,12 +14,12 @@ import yaml
 
 from ryggvett.reference.content import Term
 
-ENTITY_LABELS = ("medication", "activity", "body_part", "treatment", "language", "med_concern")
-
 
 def build_pipeline(terms: Iterable[Term], output_dir: Path) -> int:
     """Write the pipeline to `output_dir`; returns the number of patterns."""
     nlp = spacy.blank("nb")
+    # "gla:d" would otherwise split at ":d", which the tokenizer takes for a smiley.
+    nlp.tokenizer.add_special_case("gla:d", [{"ORTH": "gla:d"}])
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     patterns = [
         {"label": term.entity, "pattern": term.synonym, "id": term.value}

@@ -27,7 +27,7 @@ NEGATIONS = frozenset(
 # 'Could it be cancer?' asks about a fear; 'I had cancer' or 'I'm on chemo' reports one.
 FEAR_OR_QUESTION = frozenset(
     "could might kan kanskje maybe sign signs tegn tegnet redd scared afraid worried worry bekymret bekymra "
-    "frykter fear mean means betyr".split()
+    "frykter fear mean means betyr if hvis would know vite".split()
 )
 HISTORY = frozenset(
     "hatt hadde had history tidligere previous previously behandlet treated survivor overlevd diagnosed "
@@ -39,6 +39,7 @@ OTHERS = frozenset(
     "kollega aunt uncle mother mum mom father dad sister brother grandma grandmother grandpa grandfather "
     "friend colleague".split()
 )
+HYPOTHETICAL = frozenset("if hvis dersom viss".split())
 URGENCY_ORDER = {None: 0, "emergency": 1, "gp_today": 2}
 
 
@@ -206,8 +207,11 @@ def assess(text: str, rules: tuple[Rule, ...] | None = None) -> list[Finding]:
                 continue
             matched = " ".join(tokens[span[0] : span[1]])
             before = tokens[max(0, span[0] - 3) : span[0]]
-            negated = (not pattern.negation_reports and any(word in NEGATIONS for word in before)) or (
-                rule.question_sensitive and _asks_rather_than_reports(tokens, span[0])
+            negated = (
+                (not pattern.negation_reports and any(word in NEGATIONS for word in before))
+                or (rule.question_sensitive and _asks_rather_than_reports(tokens, span[0]))
+                # "if I got a fever, would that be a red flag?" asks; it does not report
+                or (bool(HYPOTHETICAL & set(tokens[max(0, span[0] - 5) : span[0]])) and "?" in text)
             )
             if rule.benign or negated:
                 denied = denied or Finding(rule.category, rule.urgency, matched, negated=True)

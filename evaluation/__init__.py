@@ -1,0 +1,1 @@
+"""NLU evaluation: held-out figures, baselines, robustness (make evaluate)."""
