@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,7 @@ from actions.tracker_utils import language_of, latest_intent, latest_mentions
 from ryggvett.answers import safety_notes, select_card
 from ryggvett.clarify import clarify_candidates
 from ryggvett.contract import TOPIC_INTENTS
+from ryggvett.reference.content import Card
 
 
 class ActionAnswerTopic(Action):
@@ -38,36 +40,46 @@ class ActionAnswerTopic(Action):
         return [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
 
 
-class ActionAnswerMore(Action):
-    """The longer text of the last answer."""
+class _AboutLastAnswer(Action, ABC):
+    """Follow-ups on the last answer card; `missing_response` when there is none yet."""
 
-    def name(self) -> str:
-        return "action_answer_more"
+    missing_response: str
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, card: Card, language: str) -> None: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         card = reference_base().card(tracker.get_slot("last_card") or "")
         if card is None:
-            dispatcher.utter_message(response="utter_nothing_more")
+            dispatcher.utter_message(response=self.missing_response)
         else:
-            dispatcher.utter_message(text=card.texts[language_of(tracker)].long)
+            self.answer(dispatcher, card, language_of(tracker))
         return []
 
 
-class ActionListSources(Action):
+class ActionAnswerMore(_AboutLastAnswer):
+    """The longer text of the last answer."""
+
+    missing_response = "utter_nothing_more"
+
+    def name(self) -> str:
+        return "action_answer_more"
+
+    def answer(self, dispatcher: CollectingDispatcher, card: Card, language: str) -> None:
+        dispatcher.utter_message(text=card.texts[language].long)
+
+
+class ActionListSources(_AboutLastAnswer):
     """Full references of the last answer, one per line."""
+
+    missing_response = "utter_no_sources"
 
     def name(self) -> str:
         return "action_list_sources"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        base = reference_base()
-        card = base.card(tracker.get_slot("last_card") or "")
-        if card is None:
-            dispatcher.utter_message(response="utter_no_sources")
-            return []
-        lines = [f"{n}. {source.full_reference()}" for n, source in enumerate(base.sources_of(card), start=1)]
-        dispatcher.utter_message(text="\n".join(lines))
-        return []
+    def answer(self, dispatcher: CollectingDispatcher, card: Card, language: str) -> None:
+        sources = reference_base().sources_of(card)
+        dispatcher.utter_message(text="\n".join(f"{n}. {s.full_reference()}" for n, s in enumerate(sources, start=1)))
 
 
 class ActionClarifyOptions(Action):
