@@ -28,6 +28,11 @@ SYNONYMS := data/nlu/synonyms.generated.yml
 CONTENT_FILES := $(shell find content -name '*.yml' 2>/dev/null)
 TRAINING_FILES := $(filter-out $(SYNONYMS),$(shell find data -name '*.yml' 2>/dev/null))
 INSTALLED := $(VENV)/.installed
+# The list of training files, rewritten only when it changes, so a deleted or
+# added file retrains the model too (file times alone would miss a deletion).
+TRAINING_LIST := build/training-files.txt
+$(shell mkdir -p build && printf '%s\n' $(sort $(TRAINING_FILES)) > $(TRAINING_LIST).new && \
+	(cmp -s $(TRAINING_LIST).new $(TRAINING_LIST) || mv $(TRAINING_LIST).new $(TRAINING_LIST)); rm -f $(TRAINING_LIST).new)
 
 .PHONY: help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
 
@@ -63,7 +68,7 @@ load-content: validate-content
 validate: validate-content $(SYNONYMS)
 	$(RASA) data validate --fail-on-warnings
 
-$(MODEL): config.yml domain.yml $(TRAINING_FILES) $(SYNONYMS) $(SPACY_MODEL)
+$(MODEL): config.yml domain.yml $(TRAINING_FILES) $(TRAINING_LIST) $(SYNONYMS) $(SPACY_MODEL)
 	$(RASA) train --fixed-model-name ryggvett --out models
 	@touch $@
 
@@ -109,11 +114,11 @@ test: setup lint validate $(MODEL)
 EVAL_DEFAULT_MODEL := build/eval/rasa_default.tar.gz
 EVAL_CV_REPORT := build/eval/cv/intent_report.json
 
-$(EVAL_DEFAULT_MODEL): evaluation/configs/rasa_default.yml $(TRAINING_FILES) $(SYNONYMS)
+$(EVAL_DEFAULT_MODEL): evaluation/configs/rasa_default.yml $(TRAINING_FILES) $(TRAINING_LIST) $(SYNONYMS)
 	$(RASA) train nlu --config evaluation/configs/rasa_default.yml --nlu data/nlu --out build/eval \
 		--fixed-model-name rasa_default
 
-$(EVAL_CV_REPORT): config.yml $(TRAINING_FILES) $(SYNONYMS) $(SPACY_MODEL)
+$(EVAL_CV_REPORT): config.yml $(TRAINING_FILES) $(TRAINING_LIST) $(SYNONYMS) $(SPACY_MODEL)
 	$(RASA) test nlu --config config.yml --nlu data/nlu --cross-validation --folds 5 --out build/eval/cv
 
 # Held-out figures for our pipeline, Rasa's default pipeline and TF-IDF + logistic

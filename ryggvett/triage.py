@@ -138,6 +138,8 @@ def word_matches(token: str, word: str) -> bool:
         return word[1:] in token
     if word.startswith("="):
         return token.startswith(word[1:])
+    if word.endswith("$"):
+        return token == word[:-1]
     if len(word) <= 3:
         return False
     if token.startswith(word):
