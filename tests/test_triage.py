@@ -37,6 +37,9 @@ def test_word_matching(token, word, expected):
         ("jeg har feber og vondt i ryggen", "gp_today"),
         ("I had breast cancer five years ago and now my back hurts", "gp_today"),
         ("im on chemo and my back started hurting", "gp_today"),
+        ("I have been taking steroid tablets for years", "gp_today"),
+        ("jeg falt ned fra stigen og har sterke smerter", "emergency"),
+        ("I fell off a ladder yesterday", "emergency"),
     ],
 )
 def test_red_flags_and_their_urgency(text, urgency):
@@ -56,6 +59,14 @@ def test_red_flags_and_their_urgency(text, urgency):
         "does a slipped disc mean damage?",
         "this pain is killing me",
         "will this ever go away?",
+        "What's the weather like tomorrow?",
+        "Are steroid injections worth it?",
+        "Jeg kjenner en brennende følelse bak på låret. Kan det komme fra ryggen?",
+        "My wife thinks I've slipped a disc",
+        "Jeg har gjort øvelsene, i alle fall i perioder.",
+        "I cancel plans with friends because of the pain",
+        "Betyr det at noe er skadet i ryggen, eller kan man ha så sterke smerter uten skade?",
+        "Jeg prøver å ligge med bena høyt. Det hjelper litt, men jeg forstår ikke hvorfor.",
     ],
 )
 def test_ordinary_messages_raise_nothing(text):
