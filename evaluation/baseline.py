@@ -1,21 +1,5 @@
-"""A plain TF-IDF + logistic-regression intent classifier, to measure the pipeline against."""
+"""The plain TF-IDF + logistic-regression baseline the pipeline is measured against."""
 
-from __future__ import annotations
+from ryggvett.text_classifier import train_tfidf_classifier as train_tfidf_baseline
 
-from typing import Sequence
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_pipeline
-
-
-def train_tfidf_baseline(texts: Sequence[str], intents: Sequence[str]):
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True)),
-            ("chars", TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-        ]
-    )
-    model = make_pipeline(features, LogisticRegression(C=10.0, max_iter=3000))
-    model.fit(list(texts), list(intents))
-    return model
+__all__ = ["train_tfidf_baseline"]

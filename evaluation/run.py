@@ -15,12 +15,14 @@ from typing import Sequence
 from evaluation.baseline import train_tfidf_baseline
 from evaluation.data import Example, load_examples
 from evaluation.metrics import Prediction, Scores, entity_scores, score, worst_confusions
-from evaluation.typos import add_typos
 from ryggvett.settings import PROJECT_ROOT
+from ryggvett.typos import add_typos
 
 HELD_OUT = sorted((PROJECT_ROOT / "tests" / "nlu").glob("heldout*.yml"))
 LONG_MESSAGES = PROJECT_ROOT / "tests" / "nlu" / "long_messages.yml"
-TRAINING = [p for p in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")) if "synonyms" not in p.name]
+NLU_DATA = PROJECT_ROOT / "data" / "nlu"
+HAND_WRITTEN = [p for p in sorted(NLU_DATA.glob("*.yml")) if not p.name.endswith(".generated.yml")]
+AUGMENTED = NLU_DATA / "augmented.generated.yml"
 ENTITY_TYPES = ("medication", "activity", "body_part")
 
 
@@ -95,7 +97,8 @@ def cross_validation_lines(cv_dir: Path | None) -> list[str]:
         return ["5-fold cross-validation was not run (make evaluate-cv)."]
     data = json.loads(report.read_text())
     return [
-        f"5-fold cross-validation on the training data (Rasa's `rasa test nlu --cross-validation`): "
+        "5-fold cross-validation on the hand-written training data, without augmentation "
+        f"(Rasa's `rasa test nlu --cross-validation`): "
         f"accuracy {data['accuracy']:.3f}, macro F1 {data['macro avg']['f1-score']:.3f}."
     ]
 
@@ -111,12 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     held_out = load_examples(*HELD_OUT)
-    training = load_examples(*TRAINING)
+    hand_written = load_examples(*HAND_WRITTEN)
+    generated = load_examples(AUGMENTED) if AUGMENTED.exists() else []
     ours = predict_with_model(args.model, held_out)
-    systems = [("Ryggvett pipeline (config.yml)", ours)]
+    systems = [("Ryggvett pipeline (config.yml; hand-written + generated examples)", ours)]
     if args.default_model and args.default_model.exists():
-        systems.append(("Rasa default pipeline (rasa init)", predict_with_model(args.default_model, held_out)))
-    systems.append(("TF-IDF + logistic regression", predict_with_tfidf(training, held_out)))
+        systems.append(
+            ("Rasa default pipeline (rasa init; hand-written)", predict_with_model(args.default_model, held_out))
+        )
+    systems.append(("TF-IDF + logistic regression (hand-written)", predict_with_tfidf(hand_written, held_out)))
+    if generated:
+        both = [*hand_written, *generated]
+        systems.append(("TF-IDF + logistic regression (hand-written + generated)", predict_with_tfidf(both, held_out)))
 
     typo_examples = [Example(add_typos(e.text), e.intent, ()) for e in held_out]
     typos = score(predict_with_model(args.model, typo_examples))
@@ -128,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         "# NLU evaluation",
         "",
         f"Held-out test set: {len(held_out)} examples in {len(HELD_OUT)} files under tests/nlu/ "
-        f"(never trained on); training data: {len(training)} examples.",
+        f"(never trained on); training data: {len(hand_written)} hand-written examples "
+        f"and {len(generated)} generated from them (misspelled and long-story copies, ryggvett/augment.py).",
         "",
         "| system | accuracy | macro F1 | nb accuracy / F1 | en accuracy / F1 | fallback on in-scope |",
         "|---|---|---|---|---|---|",

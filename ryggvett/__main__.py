@@ -1,4 +1,4 @@
-"""Command line: python -m ryggvett {validate-content,load-content,build-nlp}."""
+"""Command line: python -m ryggvett {validate-content,load-content,build-nlp,build-augmented}."""
 
 from __future__ import annotations
 
@@ -50,6 +50,18 @@ def _build_nlp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_augmented(args: argparse.Namespace) -> int:
+    from ryggvett.augment import Context, augment, augmented_yaml, read_examples
+
+    sources = sorted(p for p in args.data.glob("*.yml") if not p.name.endswith(".generated.yml"))
+    examples = read_examples(sources)
+    by_intent = augment(examples, Context.read(args.context))
+    args.output.write_text(augmented_yaml(by_intent), encoding="utf-8")
+    count = sum(len(texts) for texts in by_intent.values())
+    print(f"augmented training data: {count} examples from {len(examples)} -> {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ryggvett")
     parser.add_argument("--content", type=Path, default=settings.content_dir())
@@ -62,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     nlp.add_argument("--output", type=Path, default=settings.spacy_model_dir())
     nlp.add_argument("--synonyms", type=Path, default=settings.PROJECT_ROOT / "data" / "nlu" / "synonyms.generated.yml")
     nlp.set_defaults(run=_build_nlp)
+    augmented = commands.add_parser("build-augmented")
+    data = settings.PROJECT_ROOT / "data" / "nlu"
+    augmented.add_argument("--data", type=Path, default=data)
+    augmented.add_argument("--context", type=Path, default=settings.PROJECT_ROOT / "augment" / "context.yml")
+    augmented.add_argument("--output", type=Path, default=data / "augmented.generated.yml")
+    augmented.set_defaults(run=_build_augmented)
     args = parser.parse_args(argv)
     return args.run(args)
 

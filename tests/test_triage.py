@@ -65,6 +65,7 @@ def test_red_flags_and_their_urgency(text, urgency):
         "My wife thinks I've slipped a disc",
         "Jeg har gjort øvelsene, i alle fall i perioder.",
         "I cancel plans with friends because of the pain",
+        "I painted the ceiling in the living room at the weekend",
         "Betyr det at noe er skadet i ryggen, eller kan man ha så sterke smerter uten skade?",
         "Jeg prøver å ligge med bena høyt. Det hjelper litt, men jeg forstår ikke hvorfor.",
     ],
