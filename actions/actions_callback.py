@@ -63,7 +63,8 @@ class ActionFinishCallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if tracker.get_slot("callback_consent") and tracker.get_slot("callback_phone"):
-            dispatcher.utter_message(response="utter_callback_confirmed")
+            within = settings.callback_within(language_of(tracker))
+            dispatcher.utter_message(response="utter_callback_confirmed", callback_within=within)
         else:
             dispatcher.utter_message(response="utter_callback_declined")
         return [SlotSet("callback_consent", None), SlotSet("callback_phone", None)]

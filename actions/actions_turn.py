@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.tracker_utils import latest_intent, latest_mentions
+from actions.tracker_utils import latest_intent, latest_mentions, latest_user_metadata
 from ryggvett import settings
 from ryggvett.contract import SAFETY_INTENTS
 from ryggvett.diagnosis import asks_for_diagnosis
@@ -42,8 +42,13 @@ class ValidateSlotMappings(ValidationAction):
             asked = [m.value for m in latest_mentions(tracker) if m.entity == "language"]
             current = tracker.get_slot("language")
             explicit = asked[-1] if asked else ("en" if current == "nb" else "nb")
+        text = tracker.latest_message.get("text") or ""
+        # The web widget opens with a "/greet" payload and the page's language as a hint.
+        hint = latest_user_metadata(tracker).get("language")
+        if text.startswith("/") and hint in ("nb", "en") and not tracker.get_slot("language_pinned"):
+            return {"language": hint, "language_pinned": False}
         language, pinned = choose_language(
-            tracker.latest_message.get("text") or "",
+            text,
             tracker.get_slot("language"),
             bool(tracker.get_slot("language_pinned")),
             explicit,

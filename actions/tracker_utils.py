@@ -22,3 +22,11 @@ def latest_mentions(tracker: Tracker) -> list[Mention]:
         for e in tracker.latest_message.get("entities") or ()
         if e.get("entity")
     ]
+
+
+def latest_user_metadata(tracker: Tracker) -> dict:
+    """Metadata the channel sent with the latest message (Rasa keeps it on the user event)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}

@@ -28,3 +28,12 @@ def spacy_model_dir() -> Path:
 
 def default_language() -> str:
     return _env("RYGGVETT_DEFAULT_LANGUAGE", "nb")
+
+
+CALLBACK_WITHIN = {"nb": "innen én arbeidsdag", "en": "within one working day"}
+
+
+def callback_within(language: str) -> str:
+    """When reception usually calls back, as the confirmation says it (RYGGVETT_CALLBACK_WITHIN_NB / _EN)."""
+    language = language if language in CALLBACK_WITHIN else "nb"
+    return _env(f"RYGGVETT_CALLBACK_WITHIN_{language.upper()}", CALLBACK_WITHIN[language])

@@ -180,3 +180,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("Ryggvett figures")
         for line in REPORT_LINES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def callback_receiver():
+    from tests.servers import CallbackReceiver
+
+    with CallbackReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def rasa_server(action_server, callback_receiver, tmp_path_factory):
+    """The assistant as `make run` serves it: `rasa run` with credentials.yml and endpoints.yml."""
+    from tests.servers import start_rasa
+
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test trains it)")
+    try:
+        server = start_rasa(MODEL, action_server, callback_receiver.url, tmp_path_factory.mktemp("rasa"))
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()

@@ -222,3 +222,13 @@ async def test_the_turn_hook_passes_on_the_red_flag_urgency(domain, tracker_fact
 async def test_the_turn_hook_marks_requests_for_a_diagnosis(domain, tracker_factory, text, expected):
     _, events = await run(ValidateSlotMappings(), tracker_factory(text, "ask_pain_meaning"), domain)
     assert slots_set(events)["diagnosis_question"] is expected
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+async def test_the_web_widget_opening_payload_takes_the_page_language(domain, tracker_factory, language):
+    tracker = tracker_factory("/greet", "greet", slots={"language": "nb", "disclaimer_shown": False})
+    tracker.events[-1]["metadata"] = {"language": language}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateSlotMappings().run(dispatcher, tracker, domain)
+    assert (SlotSet("language", "en") in events) == (language == "en")
+    assert dispatcher.messages[0]["text"] == render(domain["responses"], "utter_disclaimer", language)["text"]

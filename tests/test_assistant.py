@@ -92,7 +92,11 @@ async def test_a_callback_request_is_stored_with_consent(chat, domain, loaded_db
         render(responses, "utter_ask_callback_phone", "nb")["text"],
     ]
     replies = texts(await chat.say("912 34 567"))
-    assert replies == [render(responses, "utter_callback_confirmed", "nb", callback_name="Kari")["text"]]
+    assert replies == [
+        render(
+            responses, "utter_callback_confirmed", "nb", callback_name="Kari", callback_within="innen én arbeidsdag"
+        )["text"]
+    ]
     assert await chat.slot("callback_name") == "Kari"
     engine = sa.create_engine(loaded_db_url)
     with engine.connect() as connection:

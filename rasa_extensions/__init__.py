@@ -1,0 +1,1 @@
+"""Rasa adapters that are not NLU components: tracker store and channels."""
