@@ -89,7 +89,9 @@ def stack(rasa_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     stop_process(process)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is open,
+# which would break every pytest-asyncio test collected after this directory.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
