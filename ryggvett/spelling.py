@@ -43,7 +43,10 @@ class Vocabulary:
         lower = word.lower()
         if len(lower) < MIN_LENGTH or not lower.isalpha() or self.counts[lower] >= KNOWN_COUNT:
             return word
-        candidates = [(self.counts[c], c) for c in one_edit(lower) if self.counts[c] >= TARGET_COUNT]
+        # Slips rarely hit the first letter, and changing it changes meaning: "kilder" is not "bilder".
+        candidates = [
+            (self.counts[c], c) for c in one_edit(lower) if c[0] == lower[0] and self.counts[c] >= TARGET_COUNT
+        ]
         if not candidates:
             return word
         return max(candidates, key=lambda pair: (pair[0], pair[1]))[1]

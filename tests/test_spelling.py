@@ -26,6 +26,12 @@ def test_known_short_rare_and_unlike_words_stay_as_written():
     assert VOCABULARY.correct("113") == "113"
 
 
+def test_the_first_letter_is_never_changed():
+    vocabulary = Vocabulary.from_words(["bilder"] * 9)
+    assert vocabulary.correct("kilder") == "kilder"
+    assert vocabulary.correct("bildr") == "bilder"
+
+
 def test_the_most_frequent_candidate_wins():
     vocabulary = Vocabulary.from_words(["løfte"] * 3 + ["løste"] * 9)
     assert vocabulary.correct("løtte") == "løste"
