@@ -23,7 +23,10 @@ def _validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"content: {len(problems)} problem(s); nothing loaded", file=sys.stderr)
         return 1
-    print(f"content: OK ({len(content.sources)} sources, {len(content.cards)} cards, {len(content.terms)} terms)")
+    print(
+        f"content: OK ({len(content.sources)} sources, {len(content.cards)} cards, {len(content.terms)} terms, "
+        f"{len(content.exercises.exercises)} exercises)"
+    )
     return 0
 
 
@@ -35,7 +38,10 @@ def _load(args: argparse.Namespace) -> int:
     except (ContentError, InvalidContent) as error:
         print(f"content: {error}", file=sys.stderr)
         return 1
-    print(f"reference base: {summary.cards} cards, {summary.sources} sources, {summary.terms} terms loaded")
+    print(
+        f"reference base: {summary.cards} cards, {summary.sources} sources, {summary.terms} terms, "
+        f"{summary.exercises} exercises loaded"
+    )
     return 0
 
 

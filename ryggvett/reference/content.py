@@ -9,6 +9,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from ryggvett.reference.exercise_library import ILLUSTRATIONS_DIR, ExerciseLibrary, read_exercise_library
+
 
 class ContentError(Exception):
     """The content files cannot be read at all (not a validation finding)."""
@@ -75,6 +77,9 @@ class Content:
     terms: list[Term] = field(default_factory=list)
     # intent -> language -> the topic's short label (used on buttons)
     topics: dict[str, dict[str, str]] = field(default_factory=dict)
+    exercises: ExerciseLibrary = field(default_factory=ExerciseLibrary)
+    # Where the exercise illustrations are (content/exercises/illustrations).
+    illustrations_dir: Path | None = None
     # Problems found while reading single records; the validator reports them.
     problems: list[str] = field(default_factory=list)
 
@@ -136,7 +141,7 @@ def read_terms(path: Path) -> list[Term]:
 
 
 def read_content(content_dir: Path) -> Content:
-    """Read sources.yml, cards/*.yml and terms.yml below `content_dir`."""
+    """Read sources.yml, cards/*.yml, terms.yml, topics.yml and the exercise library below `content_dir`."""
     content = Content()
     sources_data = _load_yaml(content_dir / "sources.yml") or {}
     for raw in sources_data.get("sources") or ():
@@ -164,4 +169,6 @@ def read_content(content_dir: Path) -> Content:
     content.terms = read_terms(content_dir / "terms.yml")
     topics = (_load_yaml(content_dir / "topics.yml") or {}).get("topics") or {}
     content.topics = {str(intent): {str(k): str(v) for k, v in labels.items()} for intent, labels in topics.items()}
+    content.exercises = read_exercise_library(content_dir)
+    content.illustrations_dir = content_dir / ILLUSTRATIONS_DIR
     return content

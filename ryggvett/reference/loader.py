@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
 
@@ -10,10 +10,13 @@ from ryggvett.reference.content import Content
 from ryggvett.reference.models import (
     AnswerCardRow,
     Base,
+    ExerciseRow,
     SourceRow,
     TermRow,
     TopicRow,
+    WalkingGoalRow,
     card_sources,
+    exercise_sources,
     make_engine,
 )
 from ryggvett.reference.validation import validate
@@ -30,6 +33,7 @@ class LoadSummary:
     sources: int
     cards: int
     terms: int
+    exercises: int = 0
 
 
 def load_content(content: Content, url: str) -> LoadSummary:
@@ -90,8 +94,41 @@ def load_content(content: Content, url: str) -> LoadSummary:
             )
             unique_terms = {(t.entity, t.synonym): t for t in content.terms}
             session.add_all(TermRow(entity=t.entity, synonym=t.synonym, value=t.value) for t in unique_terms.values())
+            _add_exercises(session, content)
             session.flush()
             session.close()
-        return LoadSummary(len(content.sources), len(content.cards), len(unique_terms))
+        return LoadSummary(
+            len(content.sources), len(content.cards), len(unique_terms), len(content.exercises.exercises)
+        )
     finally:
         engine.dispose()
+
+
+def _add_exercises(session: Session, content: Content) -> None:
+    library = content.exercises
+    for position, exercise in enumerate(library.exercises):
+        session.add(
+            ExerciseRow(
+                key=exercise.key,
+                position=position,
+                category=exercise.category,
+                level=exercise.level,
+                end_range=exercise.end_range,
+                dose=dict(exercise.dose),
+                illustration=exercise.illustration,
+                texts={language: asdict(text) for language, text in exercise.texts.items()},
+                reviewed_by=exercise.reviewed_by,
+                last_reviewed=exercise.last_reviewed,
+            )
+        )
+    session.flush()
+    links = [
+        {"exercise_key": exercise.key, "source_key": key, "position": position}
+        for exercise in library.exercises
+        for position, key in enumerate(exercise.sources)
+    ]
+    if links:
+        session.execute(exercise_sources.insert(), links)
+    session.add_all(
+        WalkingGoalRow(level=level, minutes=minutes) for level, minutes in library.walking_goal_minutes.items()
+    )

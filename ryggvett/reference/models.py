@@ -16,6 +16,15 @@ card_sources = sa.Table(
 )
 
 
+exercise_sources = sa.Table(
+    "exercise_sources",
+    Base.metadata,
+    sa.Column("exercise_key", sa.String(100), sa.ForeignKey("exercises.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source_key", sa.String(100), sa.ForeignKey("sources.key"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
+
 class SourceRow(Base):
     __tablename__ = "sources"
 
@@ -60,6 +69,32 @@ class TopicRow(Base):
     intent = sa.Column(sa.String(100), primary_key=True)
     label_nb = sa.Column(sa.String(200), nullable=False)
     label_en = sa.Column(sa.String(200), nullable=False)
+
+
+class ExerciseRow(Base):
+    __tablename__ = "exercises"
+
+    key = sa.Column(sa.String(100), primary_key=True)
+    # Order in the library file: curators list the first choice of each level first.
+    position = sa.Column(sa.Integer, nullable=False)
+    category = sa.Column(sa.String(20), nullable=False, index=True)
+    level = sa.Column(sa.String(10), nullable=False)
+    end_range = sa.Column(sa.Boolean, nullable=False, default=False)
+    # {"sets": 2, "reps": 10} or {"minutes": 10}
+    dose = sa.Column(sa.JSON, nullable=False)
+    illustration = sa.Column(sa.String(200), nullable=False)
+    # {"nb": {"name", "steps", "feel", "stop", "cautions"}, "en": {...}}
+    texts = sa.Column(sa.JSON, nullable=False)
+    reviewed_by = sa.Column(sa.String(200), nullable=False)
+    last_reviewed = sa.Column(sa.Date, nullable=False)
+    sources = relationship(SourceRow, secondary=exercise_sources, order_by=exercise_sources.c.position)
+
+
+class WalkingGoalRow(Base):
+    __tablename__ = "walking_goals"
+
+    level = sa.Column(sa.String(10), primary_key=True)
+    minutes = sa.Column(sa.Integer, nullable=False)
 
 
 def make_engine(url: str) -> sa.engine.Engine:

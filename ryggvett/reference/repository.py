@@ -10,7 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ryggvett.reference.content import Card, CardText, Source
-from ryggvett.reference.models import AnswerCardRow, SourceRow, TermRow, TopicRow, make_engine
+from ryggvett.reference.exercise_library import Exercise, ExerciseLibrary, ExerciseText
+from ryggvett.reference.models import (
+    AnswerCardRow,
+    ExerciseRow,
+    SourceRow,
+    TermRow,
+    TopicRow,
+    WalkingGoalRow,
+    make_engine,
+)
 
 
 class EmptyReferenceBase(Exception):
@@ -23,6 +32,7 @@ class ReferenceBase:
     sources: dict[str, Source]
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
     topic_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    exercises: ExerciseLibrary = field(default_factory=ExerciseLibrary)
     _by_intent: dict[str, list[Card]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -61,8 +71,21 @@ class ReferenceBase:
                 topics = {
                     row.intent: {"nb": row.label_nb, "en": row.label_en} for row in session.scalars(sa.select(TopicRow))
                 }
+                exercises = ExerciseLibrary(
+                    exercises=[
+                        _exercise(row)
+                        for row in session.scalars(
+                            sa.select(ExerciseRow).options(selectinload(ExerciseRow.sources)).order_by(ExerciseRow.position)
+                        )
+                    ],
+                    walking_goal_minutes={row.level: row.minutes for row in session.scalars(sa.select(WalkingGoalRow))},
+                )
                 return cls(
-                    cards=[_card(row) for row in rows], sources=sources, synonyms=dict(synonyms), topic_labels=topics
+                    cards=[_card(row) for row in rows],
+                    sources=sources,
+                    synonyms=dict(synonyms),
+                    topic_labels=topics,
+                    exercises=exercises,
                 )
         finally:
             engine.dispose()
@@ -72,10 +95,36 @@ def _source(row: SourceRow) -> Source:
     return Source(row.key, row.short, row.authors, row.title, row.year, row.publisher, row.url, row.doi)
 
 
+def _date(value: dt.date | str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _exercise(row: ExerciseRow) -> Exercise:
+    return Exercise(
+        key=row.key,
+        category=row.category,
+        level=row.level,
+        end_range=bool(row.end_range),
+        dose=dict(row.dose),
+        sources=tuple(source.key for source in row.sources),
+        illustration=row.illustration,
+        texts={
+            language: ExerciseText(
+                name=text["name"],
+                steps=tuple(text["steps"]),
+                feel=text["feel"],
+                stop=text["stop"],
+                cautions=text["cautions"],
+            )
+            for language, text in (row.texts or {}).items()
+        },
+        reviewed_by=row.reviewed_by,
+        last_reviewed=_date(row.last_reviewed),
+    )
+
+
 def _card(row: AnswerCardRow) -> Card:
-    last_reviewed = row.last_reviewed
-    if isinstance(last_reviewed, str):
-        last_reviewed = dt.date.fromisoformat(last_reviewed)
+    last_reviewed = _date(row.last_reviewed)
     return Card(
         key=row.key,
         intent=row.intent,

@@ -7,6 +7,7 @@ from typing import Iterable
 
 from ryggvett.contract import LANGUAGES, TOPIC_INTENTS
 from ryggvett.reference.content import Content
+from ryggvett.reference.exercise_library import validate_exercise_library
 
 
 def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> list[str]:
@@ -69,4 +70,6 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
             problems.append(f"topic intent '{intent}' has no general card (one without entities)")
         elif general[intent] > 1:
             problems.append(f"topic intent '{intent}' has {general[intent]} general cards; keep one")
+    if content.illustrations_dir is not None:
+        problems.extend(validate_exercise_library(content.exercises, source_keys, content.illustrations_dir))
     return problems
