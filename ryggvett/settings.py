@@ -37,3 +37,12 @@ def callback_within(language: str) -> str:
     """When reception usually calls back, as the confirmation says it (RYGGVETT_CALLBACK_WITHIN_NB / _EN)."""
     language = language if language in CALLBACK_WITHIN else "nb"
     return _env(f"RYGGVETT_CALLBACK_WITHIN_{language.upper()}", CALLBACK_WITHIN[language])
+
+
+def public_web_url() -> str:
+    """Where patients' browsers reach the web server with the widget and illustrations (RYGGVETT_PUBLIC_URL)."""
+    return _env("RYGGVETT_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+
+def illustration_url(filename: str) -> str:
+    return f"{public_web_url()}/exercises/{filename}"

@@ -6,6 +6,7 @@ Routes:
     /                          web/demo/index.html with the Rasa URL (and accent, language) filled in
     /widget/ryggvett-chat.js   the widget
     /widget/socket.io.min.js   the socket.io client from web/node_modules (`make web` installs it)
+    /exercises/<key>.svg       exercise illustrations from content/exercises/illustrations
 
 For tests and demos, `/?accent=%23ffd700` overrides the accent colour, `/?lang=en` the language and
 `/?reply_timeout=2000` how many milliseconds the widget waits for an answer before saying none came.
@@ -28,6 +29,10 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEMO_PAGE = WEB_DIR / "demo" / "index.html"
 WIDGET = WEB_DIR / "widget" / "ryggvett-chat.js"
 SOCKET_IO = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+ILLUSTRATIONS = WEB_DIR.parent / "content" / "exercises" / "illustrations"
+ILLUSTRATION_PATH = re.compile(r"/exercises/([a-z0-9_]{1,80}\.svg)")
+# An SVG opened on its own must not run anything, whatever it contains.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 DEFAULT_ACCENT = "#0b5d4b"
 DEFAULT_REPLY_TIMEOUT = "20000"
@@ -91,7 +96,7 @@ def render_demo(template: str, rasa_url: str, query: str) -> str:
 
 
 class Handler(BaseHTTPRequestHandler):
-    """GET/HEAD for the three routes; everything else is 404."""
+    """GET/HEAD for the routes above; everything else is 404."""
 
     rasa_url = ""
     server_version = "ryggvett-web"
@@ -114,6 +119,10 @@ class Handler(BaseHTTPRequestHandler):
             body, content_type = WIDGET.read_bytes(), JS
         elif url.path == "/widget/socket.io.min.js":
             body, content_type = SOCKET_IO.read_bytes(), JS
+        elif (match := ILLUSTRATION_PATH.fullmatch(url.path)) and (ILLUSTRATIONS / match.group(1)).is_file():
+            body, content_type = (ILLUSTRATIONS / match.group(1)).read_bytes(), "image/svg+xml"
+            headers["Content-Security-Policy"] = SVG_POLICY
+            headers["Access-Control-Allow-Origin"] = "*"
         else:
             body, content_type = b"Not found\n", "text/plain; charset=utf-8"
             self._send(HTTPStatus.NOT_FOUND, body, content_type, headers, head)

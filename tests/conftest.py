@@ -127,10 +127,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def action_server(loaded_db_url, tmp_path_factory):
+def web_port() -> int:
+    """The port the browser tests serve the demo page on; the actions link illustrations to it."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def action_server(loaded_db_url, tmp_path_factory, web_port):
     port = _free_port()
     log = tmp_path_factory.mktemp("logs") / "actions.log"
-    env = {**os.environ, "RYGGVETT_DB_URL": loaded_db_url, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        "RYGGVETT_DB_URL": loaded_db_url,
+        "RYGGVETT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     rasa = Path(sys.executable).with_name("rasa")
     with open(log, "w") as out:
         process = subprocess.Popen(

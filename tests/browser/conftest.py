@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.servers import free_port, stop_process, wait_for_http
+from tests.servers import stop_process, wait_for_http
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,10 +72,10 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(rasa_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(rasa_server: Any, web_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """scripts/serve_web.py on a free port, pointing at the `rasa_server` of tests/conftest.py."""
     rasa_url, tracker_db, rasa_log = rasa_server.url, rasa_server.tracker_db, rasa_server.log
-    port = free_port()
+    port = web_port
     log = tmp_path_factory.mktemp("widget-web") / "web.log"
     command = [sys.executable, "scripts/serve_web.py", "--port", str(port), "--rasa-url", rasa_url]
     with open(log, "w") as out:

@@ -76,6 +76,7 @@
       quickReplies: "Svaralternativer",
       newWindow: "(åpnes i nytt vindu)",
       attachment: "Åpne vedlegg",
+      illustration: "Illustrasjon av øvelsen",
       reconnecting: "Forbindelsen ble brutt. Kobler til igjen …",
       unavailable: "Chatten er ikke tilgjengelig akkurat nå. Prøv igjen senere.",
       noAnswer: "Beklager, det kom ikke noe svar. Prøv igjen om litt.",
@@ -98,6 +99,7 @@
       quickReplies: "Suggested replies",
       newWindow: "(opens in a new window)",
       attachment: "Open attachment",
+      illustration: "Illustration of the exercise",
       reconnecting: "Connection lost. Reconnecting …",
       unavailable: "The chat is not available right now. Please try again later.",
       noAnswer: "Sorry, no answer came. Please try again in a moment.",
@@ -274,17 +276,30 @@
   const TRAILING_PUNCTUATION = /[.,;:!?'")\]}»]+$/;
 
   /** An <a> for an http(s) URL, or null for anything else. */
-  function linkFor(raw) {
+  /** `raw` as a URL if it is an absolute http(s) one; null for anything else (javascript:, data:, junk). */
+  function webUrl(raw) {
     let url;
     try {
       url = new URL(raw);
     } catch (_) {
       return null;
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  }
+
+  function linkFor(raw) {
+    const url = webUrl(raw);
+    if (!url) return null;
     const a = el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" });
     a.append(document.createTextNode(raw), visuallyHidden(" " + T.newWindow));
     return a;
+  }
+
+  /** An <img> for an http(s) image URL (exercise illustrations); null for anything else. */
+  function imageFor(raw) {
+    const url = webUrl(raw);
+    if (!url) return null;
+    return el("img", { src: url.href, alt: T.illustration, class: "illustration", loading: "lazy", referrerpolicy: "no-referrer" });
   }
 
   /** Appends `text` to `parent` as text nodes, with http(s) URLs as links. No HTML is parsed. */
@@ -356,6 +371,8 @@ button:disabled { cursor: default; }
 .bubble { padding: 9px 13px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .bot .bubble { background: #eef2f1; color: #1f2933; border-bottom-left-radius: 4px; }
 .user .bubble { background: var(--rv-accent); color: var(--rv-on-accent); border-bottom-right-radius: 4px; }
+.bubble.has-image { background: #fff; border: 1px solid #d5dedb; padding: 6px; }
+.bubble img.illustration { display: block; width: 100%; max-width: 240px; height: auto; }
 .bubble a { color: var(--rv-ink); text-decoration: underline; text-underline-offset: 2px; }
 .notice { align-self: center; max-width: 100%; margin: 2px 8px; color: #4b5563; font-size: 14px; text-align: center; }
 
@@ -482,7 +499,11 @@ button:disabled { cursor: default; }
     const bubble = el("div", { class: "bubble" }, [visuallyHidden(message.from === "user" ? T.you + " " : T.bot + " ")]);
     if (message.from === "bot") {
       appendText(bubble, message.text);
-      if (message.attachment) {
+      const image = message.image ? imageFor(message.image) : null;
+      if (image) {
+        bubble.classList.add("has-image");
+        bubble.append(image);
+      } else if (message.attachment) {
         if (message.text) bubble.append(document.createTextNode("\n"));
         const link = linkFor(message.attachment);
         if (link) {
@@ -752,10 +773,15 @@ button:disabled { cursor: default; }
     state.seq += 1;
     const message = { id: state.seq, from: "bot", text, turn: state.turn, rateable: Boolean(state.turnRateable) };
     if (replies.length) Object.assign(message, { replies, repliesDone: false });
-    if (attachment) message.attachment = attachment;
+    if (attachment && isImage(data.attachment)) message.image = attachment;
+    else if (attachment) message.attachment = attachment;
     addMessage(message);
     replyArrived();
     updateFeedback();
+  }
+
+  function isImage(attachment) {
+    return Boolean(attachment && typeof attachment === "object" && attachment.type === "image");
   }
 
   /** The http(s) URL of an attachment (image or file), shown as a link; anything else is ignored. */
