@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from evaluation.baseline import train_tfidf_baseline
 from evaluation.data import Example, load_examples
@@ -26,10 +28,18 @@ AUGMENTED = NLU_DATA / "augmented.generated.yml"
 ENTITY_TYPES = ("medication", "activity", "body_part")
 
 
-def predict_with_model(model: Path, examples: Sequence[Example]) -> list[Prediction]:
+@lru_cache(maxsize=2)
+def _agent(model: Path) -> Any:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
-    agent = Agent.load(str(model))
+    # Rasa logs every parsed message at debug level; thousands of them slow the run down.
+    configure_structlog(logging.WARNING)
+    return Agent.load(str(model))
+
+
+def predict_with_model(model: Path, examples: Sequence[Example]) -> list[Prediction]:
+    agent = _agent(model)
 
     async def parse_all() -> list[Prediction]:
         predictions = []

@@ -1,4 +1,4 @@
-"""Command line: python -m ryggvett {validate-content,load-content,build-nlp,build-augmented}."""
+"""Command line: python -m ryggvett {validate-content,load-content,build-nlp,build-augmented,checkin-report}."""
 
 from __future__ import annotations
 
@@ -68,6 +68,28 @@ def _build_augmented(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkin_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from ryggvett.checkin_store import aggregate
+
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.days) if args.days else None
+    figures = aggregate(args.db_url, since)
+    period = f"the last {args.days} days" if args.days else "all time"
+    print(f"Painkiller-habits check-ins ({period}), stored with consent:")
+    print(f"  check-ins: {figures.checkins} from {figures.people} people")
+    print(f"  mean painkiller days in the last 7: {figures.mean_days:.1f}")
+    print(f"  mean confidence in managing daily life (0-10): {figures.mean_confidence:.1f}")
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(figures.reasons.items())) or "none"
+    print(f"  main reasons: {reasons}")
+    print(
+        f"  people who checked in more than once: {figures.returning_people}; "
+        f"of them, fewer painkiller days since their first: {figures.fewer_days}, "
+        f"more confidence: {figures.more_confidence}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ryggvett")
     parser.add_argument("--content", type=Path, default=settings.content_dir())
@@ -86,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     augmented.add_argument("--context", type=Path, default=settings.PROJECT_ROOT / "augment" / "context.yml")
     augmented.add_argument("--output", type=Path, default=data / "augmented.generated.yml")
     augmented.set_defaults(run=_build_augmented)
+    report = commands.add_parser("checkin-report", help="aggregate figures of the painkiller-habits check-ins")
+    report.add_argument("--db-url", default=settings.db_url())
+    report.add_argument("--days", type=int, default=0, help="only the last N days (0: all)")
+    report.set_defaults(run=_checkin_report)
     args = parser.parse_args(argv)
     return args.run(args)
 

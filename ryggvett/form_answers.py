@@ -149,3 +149,65 @@ RATING_OPTIONS: dict[str, tuple[str, ...]] = {
 def parse_rating(text: str) -> str | None:
     """too_easy | right | too_hard | worse, or None."""
     return parse_choice(text, RATING_OPTIONS)
+
+
+DAY_PHRASES: dict[str, tuple[str, ...]] = {
+    "7": ("hver dag", "hver eneste dag", "kvar dag", "daglig", "dagleg", "alle dagene", "alle dager", "every day",
+          "everyday", "daily", "all days", "each day", "all of them", "all seven"),
+    "6": ("nesten hver dag", "nesten kvar dag", "nesten daglig", "almost every day", "nearly every day",
+          "almost daily"),
+    "5": ("de fleste dagene", "de fleste dager", "dei fleste dagane", "fleste dagene", "most days",
+          "most of the days"),
+    "4": ("annenhver dag", "annakvar dag", "every other day", "every second day"),
+    "3": ("noen dager", "noen få dager", "nokre dagar", "a few days", "some days", "a few times"),
+    "2": ("et par dager", "par dager", "eit par dagar", "a couple of days", "a couple", "twice", "to ganger"),
+    "1": ("en dag", "én dag", "ein dag", "once", "one day", "en gang", "ein gong"),
+    "0": ("ingen", "ingen dager", "ingen dagar", "aldri", "ikke i det hele tatt", "ingenting", "none", "never",
+          "no days", "not at all", "zero"),
+}  # fmt: skip
+
+
+def parse_days(text: str) -> int | None:
+    """Days out of the last 7: «hver dag», «3 dager», "most days", "about 5"."""
+    phrase = parse_choice(text, DAY_PHRASES)
+    if phrase is not None:
+        return int(phrase)
+    return parse_scale(text, 0, 7)
+
+
+OTHER_KINDS = ("annet", "andre", "anna", "vet ikke", "veit ikkje", "other", "something else", "don't know",
+               "not sure")  # fmt: skip
+
+
+def parse_kinds(text: str, medication_synonyms: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The kinds of painkiller named ("Paracet og Ibux" -> paracetamol, nsaid), longest names first."""
+    remaining = " " + " ".join(WORD.findall(text.lower().replace("-", " "))) + " "
+    found: list[str] = []
+    for synonym in sorted(medication_synonyms, key=len, reverse=True):
+        needle = " " + " ".join(WORD.findall(synonym.replace("-", " "))) + " "
+        if needle.strip() and needle in remaining:
+            remaining = remaining.replace(needle, " ")
+            value = medication_synonyms[synonym]
+            if value not in found:
+                found.append(value)
+    if not found and parse_choice(text, {"other": OTHER_KINDS}):
+        found.append("other")
+    return tuple(found) or None
+
+
+REASON_OPTIONS: dict[str, tuple[str, ...]] = {
+    "strong_pain": ("sterke smerter", "sterk smerte", "smertene var sterke", "mye vondt", "veldig vondt",
+                    "vondt", "strong pain", "the pain was strong", "it hurt a lot", "severe pain", "bad pain",
+                    "pain was bad", "hurt too much"),
+    "habit": ("vane", "vanen", "av vane", "rutine", "for sikkerhets skyld", "sikkerhets skyld", "i tilfelle",
+              "for sikkerheits skuld", "habit", "out of habit", "routine", "just in case", "to be safe"),
+    "fear": ("redd", "frykt", "bekymret", "redd for å gjøre det verre", "gjøre det verre", "gjere det verre",
+             "afraid", "fear", "scared", "worried", "make it worse", "making it worse"),
+    "work_sleep": ("jobb", "jobben", "arbeid", "arbeidet", "søvn", "sove", "sova", "natta", "work", "job",
+                   "sleep", "get through the day", "komme gjennom dagen", "klare dagen", "jobb eller søvn",
+                   "work or sleep"),
+}  # fmt: skip
+
+
+def parse_reason(text: str) -> str | None:
+    return parse_choice(text, REASON_OPTIONS)

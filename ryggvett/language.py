@@ -15,7 +15,8 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 WORD = re.compile(r"[a-zA-ZæøåÆØÅéèêóòôü']+")
 
 # Frequent function words that settle short messages lingua finds hard
-# ("Is ibuprofen OK for back pain?" shares most letters with Norwegian).
+# ("Is ibuprofen OK for back pain?" shares most letters with Norwegian). Words both
+# languages use ("for": «for lett», «for sikkerhets skyld») are left out.
 NORWEGIAN_WORDS = frozenset(
     "jeg eg meg deg du er ikke ikkje det den og å på hva kva hvordan korleis kan "
     "skal bør har med til av som når kor hvor hvorfor kvifor mitt min mi vondt "
@@ -27,7 +28,7 @@ NORWEGIAN_WORDS = frozenset(
 )
 ENGLISH_WORDS = frozenset(
     "i'm im my me you is are the and to of what how can should does do have with "
-    "when where why it this that for about hurt hurts pain back thanks hello hi "
+    "when where why it this that about hurt hurts pain back thanks hello hi "
     "no yes please would will any get dont don't cant can't "
     "hey hiya howdy bye goodbye cya later cheers thx ty thank sure nope nah never "
     "awesome perfect brilliant excellent useless confusing rubbish terrible source sources "

@@ -29,9 +29,10 @@ async def test_norwegian_conversation(chat, base, domain):
     replies = await chat.say("Hjelper Ibux mot vondt i ryggen?")
     assert texts(replies)[0] == nsaid.texts["nb"].short
     assert texts(replies)[1] == "Kilde: " + "; ".join(s.short for s in base.sources_of(nsaid))
-    assert replies[-1]["text"] == render(responses, "utter_offer_more", "nb")["text"]
-    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/ask_more", "/ask_sources", "/deny"]
-    assert texts(await chat.say("ja takk")) == [nsaid.texts["nb"].long]
+    # After a medication answer: the offer of the painkiller-habits check-in, or more detail.
+    assert replies[-1]["text"] == render(responses, "utter_offer_checkin", "nb")["text"]
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/ask_more", "/deny"]
+    assert texts(await chat.say("fortell mer")) == [nsaid.texts["nb"].long]
     replies = texts(await chat.say("Hvilke kilder bygger svaret på?"))
     assert replies[0] == render(responses, "utter_sources_header", "nb")["text"]
     assert replies[1].startswith("1. ")
@@ -150,3 +151,45 @@ async def test_a_request_for_a_diagnosis_gets_education_not_a_diagnosis(chat, do
     replies = texts(await chat.say(text))
     assert render(domain["responses"], "utter_no_diagnosis", language)["text"] in replies
     assert await chat.slot("last_card") is not None
+
+
+async def test_a_checkin_through_the_assistant(chat, base, domain):
+    """Typed answers, through the real NLU, form and actions: daily habit use and low confidence."""
+    responses = domain["responses"]
+    await chat.say("Hjelper Paracet mot ryggsmerter?")
+    assert texts(await chat.say("ja")) == [render(responses, "utter_ask_checkin_consent", "nb")["text"]]
+    assert texts(await chat.say("nei")) == [render(responses, "utter_ask_checkin_days", "nb")["text"]]
+    assert texts(await chat.say("hver dag")) == [render(responses, "utter_ask_checkin_kinds", "nb")["text"]]
+    assert texts(await chat.say("paracet og ibux")) == [render(responses, "utter_ask_checkin_reason", "nb")["text"]]
+    assert texts(await chat.say("for sikkerhets skyld")) == [
+        render(responses, "utter_ask_checkin_long_use", "nb")["text"]
+    ]
+    assert texts(await chat.say("ja")) == [render(responses, "utter_ask_checkin_confidence", "nb")["text"]]
+    replies = texts(await chat.say("ca 3"))
+    cards = [base.card(key).texts["nb"].short for key in ("checkin_see_gp", "checkin_habit", "checkin_low_confidence")]
+    assert replies[:3] == cards
+    assert render(responses, "utter_checkin_not_saved", "nb")["text"] in replies
+    assert replies[-1] == render(responses, "utter_checkin_callback_offer", "nb")["text"]
+
+
+async def test_exercises_through_the_assistant(chat, base, domain):
+    """Typed answers to the tailoring questions, then "it hurt more" steps down."""
+    responses = domain["responses"]
+    replies = texts(await chat.say("Can you give me some exercises for my back?"))
+    assert replies[-1] == render(responses, "utter_offer_exercises", "en")["text"]
+    assert texts(await chat.say("yes please")) == [render(responses, "utter_ask_exercise_screen", "en")["text"]]
+    for answer, next_question in [
+        ("no", "utter_ask_exercise_pain"),
+        ("about three", "utter_ask_exercise_leg_pain"),
+        ("no", "utter_ask_exercise_activity"),
+        ("somewhat active", "utter_ask_exercise_confidence"),
+    ]:
+        assert texts(await chat.say(answer)) == [render(responses, next_question, "en")["text"]]
+    await chat.say("fairly confident")
+    first = await chat.slot("exercise_set")
+    assert len(first) == 3 and {base.exercises.get(key).level for key in first} == {"medium"}
+    replies = texts(await chat.say("it hurt more after the exercises"))
+    assert replies[0] == render(responses, "utter_exercise_rated_worse", "en")["text"]
+    second = await chat.slot("exercise_set")
+    assert not set(first) & set(second)
+    assert all(base.exercises.get(key).level == "easy" for key in second)

@@ -372,6 +372,11 @@ button:disabled { cursor: default; }
 .bot .bubble { background: #eef2f1; color: #1f2933; border-bottom-left-radius: 4px; }
 .user .bubble { background: var(--rv-accent); color: var(--rv-on-accent); border-bottom-right-radius: 4px; }
 .bubble.has-image { background: #fff; border: 1px solid #d5dedb; padding: 6px; }
+figure.chart { margin: 0; }
+figure.chart figcaption { font-weight: 600; margin: 0 0 4px; }
+figure.chart svg { display: block; width: 100%; max-width: 280px; height: auto; }
+figure.chart .legend { display: flex; flex-direction: column; gap: 2px; font-size: 0.85em; }
+figure.chart .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
 .bubble img.illustration { display: block; width: 100%; max-width: 240px; height: auto; }
 .bubble a { color: var(--rv-ink); text-decoration: underline; text-underline-offset: 2px; }
 .notice { align-self: center; max-width: 100%; margin: 2px 8px; color: #4b5563; font-size: 14px; text-align: center; }
@@ -500,7 +505,10 @@ button:disabled { cursor: default; }
     if (message.from === "bot") {
       appendText(bubble, message.text);
       const image = message.image ? imageFor(message.image) : null;
-      if (image) {
+      if (message.chart) {
+        bubble.classList.add("has-image");
+        bubble.append(chartFor(message.chart));
+      } else if (image) {
         bubble.classList.add("has-image");
         bubble.append(image);
       } else if (message.attachment) {
@@ -769,15 +777,75 @@ button:disabled { cursor: default; }
       .slice(0, 12)
       .map((r) => ({ title: r.title, payload: r.payload }));
     const attachment = attachmentUrl(data.attachment);
-    if (!text.trim() && !replies.length && !attachment) return;
+    const chart = chartData(data.chart);
+    if (!text.trim() && !replies.length && !attachment && !chart) return;
     state.seq += 1;
     const message = { id: state.seq, from: "bot", text, turn: state.turn, rateable: Boolean(state.turnRateable) };
     if (replies.length) Object.assign(message, { replies, repliesDone: false });
+    if (chart) message.chart = chart;
     if (attachment && isImage(data.attachment)) message.image = attachment;
     else if (attachment) message.attachment = attachment;
     addMessage(message);
     replyArrived();
     updateFeedback();
+  }
+
+  /**
+   * A change-over-time chart sent as custom JSON {chart: {title, labels[], series: [{name, max, values[]}]}}:
+   * checked field by field (numbers in range, strings cut short); anything else is dropped.
+   */
+  function chartData(raw) {
+    if (!raw || typeof raw !== "object" || !Array.isArray(raw.labels) || !Array.isArray(raw.series)) return null;
+    const labels = raw.labels.slice(-8).map((l) => String(l).slice(0, 12));
+    const series = raw.series.slice(0, 2).map((s) => {
+      const max = Number(s && s.max) > 0 ? Math.min(Number(s.max), 100) : 10;
+      const values = (Array.isArray(s && s.values) ? s.values : []).slice(-8).map((v) => {
+        const n = Number(v);
+        return Number.isFinite(n) ? Math.max(0, Math.min(n, max)) : 0;
+      });
+      return { name: String((s && s.name) || "").slice(0, 80), max, values };
+    });
+    if (!labels.length || !series.length || series.some((s) => s.values.length !== labels.length)) return null;
+    return { title: String(raw.title || "").slice(0, 80), labels, series };
+  }
+
+  function svgEl(tag, attrs, text) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  /** Grouped bars, each series scaled to its own maximum, built with DOM calls (no markup parsed). */
+  function chartFor(chart) {
+    const colours = ["#8a5a00", "#0b5d4b"];
+    const width = 260, height = 150, top = 10, bottom = 24, left = 8;
+    const group = (width - left * 2) / chart.labels.length;
+    const bar = Math.min(18, (group - 8) / chart.series.length);
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart" });
+    const summary = chart.series
+      .map((s) => `${s.name}: ${chart.labels.map((l, i) => `${l} ${s.values[i]}`).join(", ")}`)
+      .join(". ");
+    svg.append(svgEl("title", {}, `${chart.title}. ${summary}`));
+    svg.append(svgEl("line", { x1: left, y1: height - bottom, x2: width - left, y2: height - bottom, stroke: "#9aa5a1" }));
+    chart.labels.forEach((label, i) => {
+      const x0 = left + i * group + (group - bar * chart.series.length) / 2;
+      chart.series.forEach((s, j) => {
+        const h = ((height - top - bottom) * s.values[i]) / s.max;
+        const x = x0 + j * bar;
+        svg.append(svgEl("rect", { x, y: height - bottom - h, width: bar - 2, height: Math.max(h, 1), fill: colours[j], rx: 2 }));
+        svg.append(svgEl("text", { x: x + (bar - 2) / 2, y: height - bottom - h - 3, "text-anchor": "middle", "font-size": 10, fill: "#1f2933" }, String(s.values[i])));
+      });
+      svg.append(svgEl("text", { x: left + i * group + group / 2, y: height - 8, "text-anchor": "middle", "font-size": 10, fill: "#3d4a47" }, label));
+    });
+    const legend = el("div", { class: "legend" });
+    chart.series.forEach((s, j) => {
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.background = colours[j];
+      legend.append(el("span", { class: "key" }, [swatch, document.createTextNode(s.name)]));
+    });
+    const figure = el("figure", { class: "chart" }, [el("figcaption", { text: chart.title }), svg, legend]);
+    return figure;
   }
 
   function isImage(attachment) {
