@@ -7,20 +7,20 @@ Rules live in ryggvett/checkin.py, answer reading in ryggvett/form_answers.py, s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answer_forms import AnswerReadingForm
 from actions.reference import reference_base
 from actions.tracker_utils import language_of
 from ryggvett import settings
 from ryggvett.checkin import Change, Checkin, change_since, questions_needed, reply_for, trend_word
 from ryggvett.checkin_store import history, save_checkin
-from ryggvett.form_answers import is_stop_request, parse_days, parse_kinds, parse_reason, parse_scale, parse_yes_no
+from ryggvett.form_answers import parse_days, parse_kinds, parse_reason, parse_scale, parse_yes_no
 from ryggvett.responses import render
 
 FORM_SLOTS = (
@@ -39,7 +39,9 @@ def _reset() -> List[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("checkin_stopped", False)]
 
 
-class ValidateCheckinForm(FormValidationAction):
+class ValidateCheckinForm(AnswerReadingForm):
+    stopped_slot = "checkin_stopped"
+
     def name(self) -> str:
         return "validate_checkin_form"
 
@@ -54,18 +56,6 @@ class ValidateCheckinForm(FormValidationAction):
             return domain_slots
         needed = {FOLLOW_UPS[key] for key in questions_needed(days)}
         return [slot for slot in domain_slots if slot not in FOLLOW_UPS.values() or slot in needed]
-
-    @staticmethod
-    def _read(
-        slot: str, value: Any, parse: Callable[[str], Any], invalid: str, dispatcher: CollectingDispatcher
-    ) -> Dict[str, Any]:
-        text = str(value or "")
-        if is_stop_request(text):
-            return {slot: None, "checkin_stopped": True}
-        parsed = parse(text)
-        if parsed is None:
-            dispatcher.utter_message(response=invalid)
-        return {slot: parsed}
 
     def validate_checkin_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

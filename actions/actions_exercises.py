@@ -7,14 +7,14 @@ storage in ryggvett/exercise_progress.py; these classes only connect them to Ras
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answer_forms import AnswerReadingForm
 from actions.reference import reference_base
 from actions.tracker_utils import language_of
 from ryggvett import settings
@@ -23,7 +23,6 @@ from ryggvett.exercise_progress import Progress, load_progress, save_ratings, sa
 from ryggvett.form_answers import (
     ACTIVITY_OPTIONS,
     CONFIDENCE_OPTIONS,
-    is_stop_request,
     parse_choice,
     parse_rating,
     parse_scale,
@@ -49,8 +48,10 @@ def _reset_form() -> List[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("exercise_stopped", False)]
 
 
-class ValidateExerciseForm(FormValidationAction):
+class ValidateExerciseForm(AnswerReadingForm):
     """Each answer is read from the typed text or the button's text; "stopp" leaves the form."""
+
+    stopped_slot = "exercise_stopped"
 
     def name(self) -> str:
         return "validate_exercise_form"
@@ -63,18 +64,6 @@ class ValidateExerciseForm(FormValidationAction):
         if _ended_early(tracker) or _red_flag_open(tracker):
             return []
         return domain_slots
-
-    @staticmethod
-    def _read(
-        slot: str, value: Any, parse: Callable[[str], Any], invalid: str, dispatcher: CollectingDispatcher
-    ) -> Dict[str, Any]:
-        text = str(value or "")
-        if is_stop_request(text):
-            return {slot: None, "exercise_stopped": True}
-        parsed = parse(text)
-        if parsed is None:
-            dispatcher.utter_message(response=invalid)
-        return {slot: parsed}
 
     def validate_exercise_screen(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
