@@ -139,7 +139,6 @@ def _present(
 ) -> None:
     """Today's exercises as cards with illustrations, the pain traffic light, sources and the rating question."""
     responses = domain.get("responses", {})
-    base = reference_base()
     dispatcher.utter_message(
         response="utter_exercise_intro_high_pain" if profile.pain_now >= HIGH_PAIN else "utter_exercise_intro"
     )
@@ -158,12 +157,18 @@ def _present(
             cautions=text.cautions,
             image_url=settings.illustration_url(exercise.illustration),
         )
+    _guidance_and_sources(dispatcher, [choice.exercise for choice in choices])
+    dispatcher.utter_message(response="utter_ask_exercise_rating")
+
+
+def _guidance_and_sources(dispatcher: CollectingDispatcher, exercises: Sequence[Exercise]) -> None:
+    """The pain traffic light, then the sources of the exercises and of the traffic light."""
+    base = reference_base()
     dispatcher.utter_message(response="utter_exercise_pain_guidance")
-    source_keys = dict.fromkeys(key for choice in choices for key in choice.exercise.sources)
+    source_keys = dict.fromkeys(key for exercise in exercises for key in exercise.sources)
     source_keys.setdefault(PAIN_GUIDANCE_SOURCE)
     sources = "; ".join(base.sources[key].short for key in source_keys if key in base.sources)
     dispatcher.utter_message(response="utter_exercise_source", sources=sources)
-    dispatcher.utter_message(response="utter_ask_exercise_rating")
 
 
 def _suggest(
@@ -331,5 +336,5 @@ class ActionWeekPlan(_AfterSuggestion):
             for number, session in enumerate(plan.sessions, start=1)
         )
         dispatcher.utter_message(response="utter_week_plan", sessions=sessions, walking_minutes=plan.walking_minutes)
-        dispatcher.utter_message(response="utter_exercise_pain_guidance")
+        _guidance_and_sources(dispatcher, plan.sessions[0])
         return []

@@ -256,7 +256,8 @@ async def test_the_week_plan_has_three_sessions_and_a_walking_goal(domain, track
     assert [line.split(" (")[0] for line in sessions] == ["Økt 1", "Økt 2", "Økt 3"]
     for key in first["exercise_set"]:
         assert all(base.exercises.get(key).texts["nb"].name in line for line in sessions)
-    assert responses(dispatcher)[-1] == "utter_exercise_pain_guidance"
+    assert responses(dispatcher)[-2:] == ["utter_exercise_pain_guidance", "utter_exercise_source"]
+    assert "Thomeé" in dispatcher.messages[-1]["sources"] or "Thomee" in dispatcher.messages[-1]["sources"]
 
 
 async def test_the_week_plan_in_english_and_without_a_profile(domain, tracker_factory) -> None:
