@@ -13,6 +13,8 @@ export RYGGVETT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
 ACTIONS_PORT ?= 5055
 RASA_PORT ?= 5005
 WEB_PORT ?= 8000
+# The clinicians' dashboard (python -m dashboard serve).
+export RYGGVETT_DASHBOARD_PORT ?= 8001
 export RYGGVETT_ACTION_ENDPOINT ?= http://localhost:$(ACTIONS_PORT)/webhook
 # Where browsers reach the web server (widget, exercise illustrations).
 export RYGGVETT_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
@@ -44,7 +46,7 @@ TRAINING_LIST := build/training-files.txt
 $(shell mkdir -p build && printf '%s\n' $(sort $(TRAINING_FILES)) > $(TRAINING_LIST).new && \
 	(cmp -s $(TRAINING_LIST).new $(TRAINING_LIST) || mv $(TRAINING_LIST).new $(TRAINING_LIST)); rm -f $(TRAINING_LIST).new)
 
-.PHONY: web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
+.PHONY: dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
 
 help:
 	@echo "make run       set up if needed, then start the assistant (action server + Rasa)"
@@ -52,6 +54,7 @@ help:
 	@echo "make test      set up if needed, then run every check and test"
 	@echo "make validate  content and Rasa data validation;  make train  train if data changed"
 	@echo "make evaluate  NLU figures on the held-out test set (reports/)"
+	@echo "make dashboard-admin ADMIN=name   create the clinicians' dashboard's first admin"
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/find-python310.sh
 	@python=$$(scripts/find-python310.sh) || exit 1; \
@@ -111,11 +114,13 @@ run: setup $(MODEL)
 	@api=""; if [ -n "$(RASA_API_TOKEN)" ]; then api="--enable-api --auth-token $(RASA_API_TOKEN)"; fi; \
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions.log 2>&1 & actions=$$!; \
 	$(PY) scripts/serve_web.py --port $(WEB_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/logs/web.log 2>&1 & web=$$!; \
-	trap 'kill $$actions $$web 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m dashboard serve > var/logs/dashboard.log 2>&1 & dashboard=$$!; \
+	trap 'kill $$actions $$web $$dashboard 2>/dev/null' EXIT INT TERM; \
 	scripts/wait-for-http.sh http://localhost:$(ACTIONS_PORT)/health 120 || { tail -20 var/logs/actions.log; exit 1; }; \
 	echo ""; \
 	echo "Ryggvett is starting (the model loads in about half a minute):"; \
 	echo "  demo clinic page with the web chat: http://localhost:$(WEB_PORT)"; \
+	echo "  clinicians' dashboard:  http://localhost:$$RYGGVETT_DASHBOARD_PORT (first admin: make dashboard-admin ADMIN=name)"; \
 	echo "  Rasa server:  http://localhost:$(RASA_PORT) (socket.io for the widget; REST and callback need a token)"; \
 	if [ -n "$$RYGGVETT_REST_TOKEN" ]; then \
 	echo "  REST:         curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H \"Authorization: Bearer \$$RYGGVETT_REST_TOKEN\" -d '{\"sender\": \"me\", \"message\": \"Hjelper Ibux?\"}'"; \
@@ -125,6 +130,15 @@ run: setup $(MODEL)
 	echo ""; \
 	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
 		--cors "$(RYGGVETT_CORS)" $$api
+
+# The first admin of the clinicians' dashboard; asks for the password (or RYGGVETT_ADMIN_PASSWORD).
+dashboard-admin: $(INSTALLED)
+	@test -n "$(ADMIN)" || { echo "usage: make dashboard-admin ADMIN=name"; exit 1; }
+	$(PY) -m dashboard create-admin $(ADMIN)
+
+# Deletes conversations past RYGGVETT_RETENTION_DAYS now (the dashboard also does it daily).
+retention: $(INSTALLED)
+	$(PY) -m dashboard retention
 
 shell: setup $(MODEL)
 	@mkdir -p var/logs

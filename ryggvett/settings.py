@@ -46,3 +46,40 @@ def public_web_url() -> str:
 
 def illustration_url(filename: str) -> str:
     return f"{public_web_url()}/exercises/{filename}"
+
+
+def tracker_url() -> str:
+    """Rasa's SQL tracker store, which the clinicians' dashboard reads (RYGGVETT_TRACKER_URL)."""
+    return _env("RYGGVETT_TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(_env(name, str(default)))
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number") from None
+
+
+def retention_days() -> int:
+    """Conversations whose last message is older than this are deleted (RYGGVETT_RETENTION_DAYS)."""
+    return _env_int("RYGGVETT_RETENTION_DAYS", 180)
+
+
+def callback_retention_days() -> int:
+    """Handled callback requests (with phone numbers) are deleted after this (RYGGVETT_CALLBACK_RETENTION_DAYS)."""
+    return _env_int("RYGGVETT_CALLBACK_RETENTION_DAYS", 30)
+
+
+def low_confidence() -> float:
+    """A turn whose intent confidence is below this counts as low confidence (RYGGVETT_LOW_CONFIDENCE)."""
+    return float(_env("RYGGVETT_LOW_CONFIDENCE", "0.5"))
+
+
+def dashboard_secure_cookies() -> bool:
+    """Session cookies only over HTTPS (RYGGVETT_DASHBOARD_SECURE_COOKIE); browsers count localhost as secure."""
+    return _env("RYGGVETT_DASHBOARD_SECURE_COOKIE", "true").lower() not in {"0", "false", "no"}
+
+
+def dashboard_session_minutes() -> int:
+    """A dashboard login ends after this many idle minutes (RYGGVETT_DASHBOARD_IDLE_MINUTES)."""
+    return _env_int("RYGGVETT_DASHBOARD_IDLE_MINUTES", 60)

@@ -1,0 +1,1 @@
+"""The clinicians' web dashboard over the conversation logs (Flask, server-rendered pages)."""

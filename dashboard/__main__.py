@@ -1,0 +1,100 @@
+"""python -m dashboard serve | create-admin | retention | forget <conversation id>"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import threading
+
+from sqlalchemy.orm import Session
+
+from ryggvett import settings
+from ryggvett.reference.models import make_engine
+from ryggvett.review.accounts import AccountError, create_user, has_admin
+from ryggvett.review.models import review_engine
+from ryggvett.review.retention import delete_expired, forget_conversation
+
+log = logging.getLogger("dashboard")
+DAY_SECONDS = 24 * 60 * 60
+
+
+def _retention_once() -> None:
+    deleted = delete_expired(
+        make_engine(settings.tracker_url()), review_engine(settings.db_url()), settings.retention_days(),
+        settings.callback_retention_days(),
+    )  # fmt: skip
+    log.info("retention: deleted %d conversations (%d events), %s", deleted.conversations, deleted.events, deleted.rows)
+
+
+def _retention_daily(stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            _retention_once()
+        except Exception:  # keep serving; the next day tries again
+            log.exception("retention job failed")
+        stop.wait(DAY_SECONDS)
+
+
+def serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from dashboard.app import create_app
+
+    app = create_app()
+    with Session(app.config["REVIEW_ENGINE"]) as session:
+        if not has_admin(session):
+            log.warning("No admin yet: create one with `make dashboard-admin` (python -m dashboard create-admin)")
+    threading.Thread(target=_retention_daily, args=(threading.Event(),), daemon=True).start()
+    log.info("clinicians' dashboard on http://%s:%d", host, port)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="ryggvett-dashboard")
+
+
+def create_admin(username: str) -> int:
+    password = os.environ.get("RYGGVETT_ADMIN_PASSWORD") or getpass.getpass(
+        f"Password for {username} (12+ characters): "
+    )
+    with Session(review_engine(settings.db_url())) as session, session.begin():
+        try:
+            user = create_user(session, username, password, "admin")
+        except AccountError as error:
+            print(f"Not created: {error}", file=sys.stderr)
+            return 1
+    print(f"Admin {user.username} created.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="Ryggvett's clinicians' dashboard")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="serve the dashboard (waitress)")
+    serve_cmd.add_argument("--host", default=os.environ.get("RYGGVETT_DASHBOARD_HOST", "127.0.0.1"))
+    serve_cmd.add_argument("--port", type=int, default=int(os.environ.get("RYGGVETT_DASHBOARD_PORT", "8001")))
+    serve_cmd.add_argument("--threads", type=int, default=8)
+    admin_cmd = commands.add_parser(
+        "create-admin", help="create an admin (password from RYGGVETT_ADMIN_PASSWORD or a prompt)"
+    )
+    admin_cmd.add_argument("username")
+    commands.add_parser("retention", help="delete what is past the retention period now")
+    forget_cmd = commands.add_parser("forget", help="delete everything stored about one conversation id")
+    forget_cmd.add_argument("conversation_id")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.host, args.port, args.threads)
+    elif args.command == "create-admin":
+        return create_admin(args.username)
+    elif args.command == "retention":
+        _retention_once()
+    elif args.command == "forget":
+        deleted = forget_conversation(
+            make_engine(settings.tracker_url()), review_engine(settings.db_url()), args.conversation_id
+        )
+        print(f"Deleted {deleted.events} events and {deleted.rows}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The dashboard's Flask application: configuration, database sessions and the request checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+from flask import Flask, current_app, g, render_template, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from dashboard import security
+from ryggvett import settings
+from ryggvett.reference.models import make_engine
+from ryggvett.review.accounts import resume_session
+from ryggvett.review.models import review_engine
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    tracker_url: str
+    db_url: str
+    secure_cookies: bool = True
+    idle_minutes: int = 60
+    low_confidence: float = 0.5
+    retention_days: int = 180
+    callback_retention_days: int = 30
+
+    @classmethod
+    def from_environment(cls) -> DashboardConfig:
+        return cls(
+            tracker_url=settings.tracker_url(),
+            db_url=settings.db_url(),
+            secure_cookies=settings.dashboard_secure_cookies(),
+            idle_minutes=settings.dashboard_session_minutes(),
+            low_confidence=settings.low_confidence(),
+            retention_days=settings.retention_days(),
+            callback_retention_days=settings.callback_retention_days(),
+        )
+
+
+def known_intents() -> list[str]:
+    domain = yaml.safe_load((settings.PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return sorted(str(intent) for intent in domain["intents"])
+
+
+def db() -> Session:
+    """This request's session on the project database; committed when the request succeeds."""
+    if "db" not in g:
+        g.db = Session(current_app.config["REVIEW_ENGINE"])
+    return g.db
+
+
+def tracker() -> sa.engine.Engine:
+    return current_app.config["TRACKER_ENGINE"]
+
+
+def config() -> DashboardConfig:
+    return current_app.config["DASHBOARD"]
+
+
+def _load_login() -> None:
+    token = request.cookies.get(security.SESSION_COOKIE, "")
+    idle = dt.timedelta(minutes=config().idle_minutes)
+    g.login = resume_session(db(), token, idle) if token else None
+    db().commit()
+
+
+def _finish(error: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        if error is None:
+            session.commit()
+        else:
+            session.rollback()
+        session.close()
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    return render_template("error.html", error=error), error.code or 500
+
+
+def create_app(dashboard: DashboardConfig | None = None) -> Flask:
+    dashboard = dashboard or DashboardConfig.from_environment()
+    app = Flask(__name__)
+    app.config.update(
+        DASHBOARD=dashboard,
+        SECURE_COOKIES=dashboard.secure_cookies,
+        REVIEW_ENGINE=review_engine(dashboard.db_url),
+        TRACKER_ENGINE=make_engine(dashboard.tracker_url),
+        INTENTS=known_intents(),
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.jinja_env.autoescape = True
+
+    app.before_request(_load_login)
+    app.before_request(security.require_login)
+    app.before_request(security.check_csrf)
+    app.after_request(security.add_headers)
+    app.teardown_request(_finish)
+    app.register_error_handler(HTTPException, _error_page)
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        login = g.get("login")
+        return {"login": login, "user": login.user if login else None, "csrf_token": login.csrf_token if login else ""}
+
+    @app.template_filter("when")
+    def _when(moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+    from dashboard.views import admin, auth, conversations, reports
+
+    for blueprint in (auth.blueprint, conversations.blueprint, reports.blueprint, admin.blueprint):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,100 @@
+"""Admin pages: users, the audit log, and deleting personal data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+
+from dashboard.app import config, db, tracker
+from ryggvett.review import audit
+from ryggvett.review.accounts import ROLES, AccountError, create_user, set_password, set_role_and_active, users
+from ryggvett.review.retention import delete_expired, forget_conversation
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+def _admins_only() -> None:
+    if not g.login.user.is_admin:
+        abort(403, "only an admin can open this page")
+
+
+def _users_page(message: str = "", status: int = 200) -> tuple[str, int]:
+    return render_template("admin_users.html", users=users(db()), roles=ROLES, message=message), status
+
+
+@blueprint.route("/users")
+def user_list() -> tuple[str, int]:
+    return _users_page()
+
+
+@blueprint.route("/users", methods=["POST"])
+def user_create() -> Response | tuple[str, int]:
+    form = request.form
+    try:
+        user = create_user(db(), form.get("username", ""), form.get("password", ""), form.get("role", ""))
+    except AccountError as error:
+        db().rollback()
+        return _users_page(str(error), 400)
+    audit.record(db(), g.login.user.username, "user_create", detail=f"{user.username} ({user.role})")
+    return redirect(url_for("admin.user_list"))
+
+
+@blueprint.route("/users/<int:user_id>", methods=["POST"])
+def user_update(user_id: int) -> Response | tuple[str, int]:
+    form = request.form
+    try:
+        if form.get("password"):
+            set_password(db(), user_id, form["password"])
+            audit.record(db(), g.login.user.username, "password_reset", detail=f"user {user_id}")
+        else:
+            set_role_and_active(db(), user_id, form.get("role", ""), form.get("active") == "1")
+            audit.record(
+                db(),
+                g.login.user.username,
+                "user_update",
+                detail=f"user {user_id}: {form.get('role')}, active={form.get('active') == '1'}",
+            )
+    except AccountError as error:
+        db().rollback()
+        return _users_page(str(error), 400)
+    return redirect(url_for("admin.user_list"))
+
+
+@blueprint.route("/audit")
+def audit_log() -> str:
+    rows = audit.recent(db(), 300, request.args.get("user") or None, request.args.get("conversation") or None)
+    return render_template("admin_audit.html", rows=rows)
+
+
+@blueprint.route("/privacy")
+def privacy() -> str:
+    return render_template(
+        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days
+    )
+
+
+@blueprint.route("/privacy/forget", methods=["POST"])
+def forget() -> str:
+    conversation_id = request.form.get("conversation_id", "").strip()
+    if not conversation_id:
+        abort(400, "give the conversation id to delete")
+    deleted = forget_conversation(tracker(), current_app.config["REVIEW_ENGINE"], conversation_id)
+    audit.record(db(), g.login.user.username, "forget", conversation_id, f"{deleted.events} events, {deleted.rows}")
+    return render_template(
+        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days,
+        deleted=deleted, forgotten=conversation_id,
+    )  # fmt: skip
+
+
+@blueprint.route("/privacy/retention", methods=["POST"])
+def retention() -> str:
+    deleted = delete_expired(
+        tracker(), current_app.config["REVIEW_ENGINE"], config().retention_days, config().callback_retention_days
+    )
+    audit.record(
+        db(), g.login.user.username, "retention", detail=f"{deleted.conversations} conversations, {deleted.rows}"
+    )
+    return render_template(
+        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days,
+        deleted=deleted,
+    )  # fmt: skip

@@ -1,0 +1,86 @@
+"""Analytics, exports of reviewed corrections, and reception's callback worklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+
+from dashboard.app import config, db, tracker
+from ryggvett.checkin_store import aggregate
+from ryggvett.review import audit
+from ryggvett.review.analytics import analytics as compute_analytics
+from ryggvett.review.annotations import corrections
+from ryggvett.review.charts import bar_chart, column_chart
+from ryggvett.review.conversations import refresh_index
+from ryggvett.review.exports import corrections_csv, corrections_nlu_yaml
+from ryggvett.review.worklist import callback_items, mark_done
+
+blueprint = Blueprint("reports", __name__)
+PERIODS = (7, 30, 90, 365)
+
+
+@blueprint.route("/analytics")
+def analytics() -> str:
+    period = request.args.get("days", 30, type=int)
+    period = period if period in PERIODS else 30
+    refresh_index(tracker(), current_app.config["REVIEW_ENGINE"], config().low_confidence)
+    figures = compute_analytics(current_app.config["REVIEW_ENGINE"], tracker(), period)
+    labels = [day.strftime("%d.%m") for day in figures.days]
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=period)
+    charts = {
+        "conversations": column_chart("Samtaler per dag", labels, figures.conversations_per_day),
+        "messages": column_chart("Meldinger per dag", labels, figures.messages_per_day),
+        "topics": bar_chart("Vanligste temaer", figures.top_topics),
+        "languages": bar_chart("Språk", figures.languages),
+        "channels": bar_chart("Kanaler", figures.channels),
+    }
+    return render_template(
+        "analytics.html",
+        figures=figures,
+        charts=charts,
+        period=period,
+        periods=PERIODS,
+        checkins=aggregate(config().db_url, since),
+    )
+
+
+def _corrections(reviewed_only: bool):
+    return corrections(db(), reviewed_only=reviewed_only)
+
+
+@blueprint.route("/exports")
+def exports() -> str:
+    return render_template("exports.html", reviewed=len(_corrections(True)), all_annotated=len(_corrections(False)))
+
+
+@blueprint.route("/exports/corrections.<kind>")
+def export_corrections(kind: str) -> Response:
+    if kind not in ("yml", "csv"):
+        abort(404)
+    reviewed_only = request.args.get("all") != "1"
+    rows = _corrections(reviewed_only)
+    audit.record(db(), g.login.user.username, f"export_{kind}", detail=f"{len(rows)} corrections")
+    if kind == "yml":
+        body, mimetype = corrections_nlu_yaml(rows), "application/x-yaml"
+    else:
+        body, mimetype = corrections_csv(rows), "text/csv"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="corrections.{kind}"'}
+    )
+
+
+@blueprint.route("/callbacks")
+def callbacks() -> str:
+    include_done = request.args.get("done") == "1"
+    items = callback_items(db(), include_done=include_done)
+    audit.record(db(), g.login.user.username, "view_callbacks", detail=f"{len(items)} requests")
+    return render_template("callbacks.html", items=items, include_done=include_done)
+
+
+@blueprint.route("/callbacks/<int:request_id>/done", methods=["POST"])
+def callback_done(request_id: int) -> Response:
+    if not mark_done(db(), request_id, g.login.user.username):
+        abort(404, "no such callback request")
+    audit.record(db(), g.login.user.username, "callback_done", detail=f"request {request_id}")
+    return redirect(url_for("reports.callbacks"))

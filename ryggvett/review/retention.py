@@ -1,0 +1,128 @@
+"""Deleting personal data: conversations past the retention period, and one person's data on request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ryggvett.callbacks import CallbackRequestRow
+from ryggvett.checkin_store import CheckinRow
+from ryggvett.exercise_progress import ExerciseRatingRow, ExerciseSuggestionRow
+from ryggvett.review.events import EVENTS, delete_conversations, has_events
+from ryggvett.review.models import (
+    CallbackHandlingRow,
+    ConversationIndexRow,
+    ConversationReviewRow,
+    ConversationTagRow,
+    TurnAnnotationRow,
+    utcnow,
+)
+
+# The project's tables that hold a conversation's data, keyed by its id.
+BY_SENDER = (
+    (CheckinRow.__table__, "sender_id"),
+    (ExerciseSuggestionRow.__table__, "sender_id"),
+    (ExerciseRatingRow.__table__, "sender_id"),
+)
+REVIEW_TABLES = (
+    ConversationIndexRow.__table__,
+    TurnAnnotationRow.__table__,
+    ConversationTagRow.__table__,
+    ConversationReviewRow.__table__,
+)
+
+
+@dataclass
+class Deleted:
+    conversations: int = 0
+    events: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def count(self, table: str, n: int) -> None:
+        if n:
+            self.rows[table] = self.rows.get(table, 0) + n
+
+
+def _existing(engine: sa.engine.Engine, table: sa.Table) -> bool:
+    return sa.inspect(engine).has_table(table.name)
+
+
+def _delete_review_data(project: sa.engine.Engine, conversation_ids: list[str], deleted: Deleted) -> None:
+    with project.begin() as connection:
+        for table in REVIEW_TABLES:
+            if _existing(project, table):
+                result = connection.execute(sa.delete(table).where(table.c.conversation_id.in_(conversation_ids)))
+                deleted.count(table.name, result.rowcount)
+
+
+def forget_conversation(tracker: sa.engine.Engine, project: sa.engine.Engine, conversation_id: str) -> Deleted:
+    """Everything stored about one conversation id (GDPR erasure); the audit log keeps that it happened."""
+    deleted = Deleted(events=delete_conversations(tracker, [conversation_id]))
+    deleted.conversations = int(deleted.events > 0)
+    _delete_review_data(project, [conversation_id], deleted)
+    with project.begin() as connection:
+        for table, column in BY_SENDER:
+            if _existing(project, table):
+                deleted.count(
+                    table.name, connection.execute(sa.delete(table).where(table.c[column] == conversation_id)).rowcount
+                )
+        requests = CallbackRequestRow.__table__
+        if _existing(project, requests):
+            ids = [
+                row.id
+                for row in connection.execute(
+                    sa.select(requests.c.id).where(requests.c.conversation_id == conversation_id)
+                )
+            ]
+            if ids and _existing(project, CallbackHandlingRow.__table__):
+                handling = CallbackHandlingRow.__table__
+                connection.execute(sa.delete(handling).where(handling.c.request_id.in_(ids)))
+            deleted.count(
+                requests.name, connection.execute(sa.delete(requests).where(requests.c.id.in_(ids or [-1]))).rowcount
+            )
+    return deleted
+
+
+def delete_expired(
+    tracker: sa.engine.Engine, project: sa.engine.Engine, days: int, callback_days: int, now: dt.datetime | None = None
+) -> Deleted:
+    """Conversations whose last message is older than `days`, the project's rows older than that,
+    and callback requests handled more than `callback_days` ago."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=days)
+    deleted = Deleted()
+    if has_events(tracker):
+        query = (
+            sa.select(EVENTS.c.sender_id)
+            .group_by(EVENTS.c.sender_id)
+            .having(sa.func.max(EVENTS.c.timestamp) < cutoff.timestamp())
+        )
+        with tracker.connect() as connection:
+            expired = [row.sender_id for row in connection.execute(query)]
+        deleted.conversations = len(expired)
+        deleted.events = delete_conversations(tracker, expired)
+        if expired:
+            _delete_review_data(project, expired, deleted)
+    with project.begin() as connection:
+        for table, _ in BY_SENDER:
+            if _existing(project, table):
+                deleted.count(
+                    table.name, connection.execute(sa.delete(table).where(table.c.created_at < cutoff)).rowcount
+                )
+        requests, handling = CallbackRequestRow.__table__, CallbackHandlingRow.__table__
+        if _existing(project, requests) and _existing(project, handling):
+            done_before = now - dt.timedelta(days=callback_days)
+            old = [
+                row.request_id
+                for row in connection.execute(
+                    sa.select(handling.c.request_id).where(handling.c.handled_at < done_before)
+                )
+            ]
+            if old:
+                deleted.count(
+                    requests.name, connection.execute(sa.delete(requests).where(requests.c.id.in_(old))).rowcount
+                )
+                connection.execute(sa.delete(handling).where(handling.c.request_id.in_(old)))
+    return deleted
