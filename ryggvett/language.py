@@ -99,6 +99,9 @@ def choose_language(
     """
     if explicit in ("nb", "en"):
         return explicit, True
+    if text.startswith("/"):
+        # A button's payload ("/feedback_negative") is not the person's language.
+        return current or default, pinned
     if pinned and current:
         return current, True
     return conversation_language(text, current, default), False

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,7 +99,6 @@ def tracker_factory():
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The PostgreSQL server `make test` starts (scripts/test-postgres.sh), emptied."""
-    import os
 
     import sqlalchemy as sa
 
@@ -134,37 +128,14 @@ def web_port() -> int:
 
 @pytest.fixture(scope="session")
 def action_server(loaded_db_url, tmp_path_factory, web_port):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("logs") / "actions.log"
-    env = {
-        **os.environ,
-        "RYGGVETT_DB_URL": loaded_db_url,
-        "RYGGVETT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    rasa = Path(sys.executable).with_name("rasa")
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [str(rasa), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"action server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-    yield f"{url}/webhook"
-    process.terminate()
-    process.wait(timeout=20)
+    from tests.servers import start_action_server
+
+    try:
+        server = start_action_server(loaded_db_url, f"http://127.0.0.1:{web_port}", tmp_path_factory.mktemp("logs"))
+    except RuntimeError as error:
+        pytest.fail(f"action server did not start: {error}")
+    yield server.webhook
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -214,3 +185,33 @@ def rasa_server(action_server, callback_receiver, tmp_path_factory):
         pytest.fail(str(error))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(rasa_server, loaded_db_url):
+    """Real conversations in the SQLite tracker store of `rasa_server`; project tables in `loaded_db_url`."""
+    from tests.seeding import seed
+
+    return seed(rasa_server.url, f"sqlite:///{rasa_server.tracker_db}", loaded_db_url)
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(postgres_url, content, tmp_path_factory, callback_receiver, web_port):
+    """The same conversations with everything on PostgreSQL: tracker store, reference base, dashboard."""
+    from tests.seeding import seed
+    from tests.servers import start_action_server, start_rasa
+
+    load_content(content, postgres_url)
+    workdir = tmp_path_factory.mktemp("postgres-stack")
+    try:
+        actions = start_action_server(postgres_url, f"http://127.0.0.1:{web_port}", workdir)
+    except RuntimeError as error:
+        pytest.fail(f"action server on PostgreSQL did not start: {error}")
+    try:
+        rasa = start_rasa(MODEL, actions.webhook, callback_receiver.url, workdir, tracker_url=postgres_url)
+    except RuntimeError as error:
+        actions.stop()
+        pytest.fail(str(error))
+    yield seed(rasa.url, postgres_url, postgres_url)
+    rasa.stop()
+    actions.stop()

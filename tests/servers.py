@@ -100,8 +100,39 @@ class RasaServer:
         stop_process(self.process)
 
 
-def start_rasa(model: Path, action_endpoint: str, callback_url: str, workdir: Path) -> RasaServer:
-    """`rasa run` as `make run` starts it (credentials.yml, endpoints.yml), on a free port."""
+@dataclass
+class ActionServer:
+    webhook: str
+    log: Path
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def start_action_server(db_url: str, public_url: str, workdir: Path) -> ActionServer:
+    """`rasa run actions` on a free port, with the project's tables at `db_url`."""
+    port = free_port()
+    log = workdir / "actions.log"
+    env = {**os.environ, "RYGGVETT_DB_URL": db_url, "RYGGVETT_PUBLIC_URL": public_url, "PYTHONPATH": str(PROJECT_ROOT)}
+    rasa = Path(sys.executable).with_name("rasa")
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [str(rasa), "run", "actions", "--actions", "actions", "--port", str(port)],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{url}/health", process, log, seconds=120)
+    return ActionServer(f"{url}/webhook", log, process)
+
+
+def start_rasa(
+    model: Path, action_endpoint: str, callback_url: str, workdir: Path, tracker_url: str | None = None
+) -> RasaServer:
+    """`rasa run` as `make run` starts it (credentials.yml, endpoints.yml), on a free port.
+
+    The tracker store is a SQLite file in `workdir` unless `tracker_url` names another database.
+    """
     port = free_port()
     tracker_db = workdir / "tracker.db"
     log = workdir / "rasa.log"
@@ -110,7 +141,7 @@ def start_rasa(model: Path, action_endpoint: str, callback_url: str, workdir: Pa
         "PYTHONPATH": str(PROJECT_ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
         "RYGGVETT_ACTION_ENDPOINT": action_endpoint,
-        "RYGGVETT_TRACKER_URL": f"sqlite:///{tracker_db}",
+        "RYGGVETT_TRACKER_URL": tracker_url or f"sqlite:///{tracker_db}",
         "RYGGVETT_REST_TOKEN": REST_TOKEN,
         "RYGGVETT_CALLBACK_TOKEN": CALLBACK_TOKEN,
         "RYGGVETT_CALLBACK_URL": callback_url,

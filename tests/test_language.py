@@ -60,3 +60,9 @@ def test_an_explicit_choice_is_pinned_until_changed():
 def test_default_language_for_a_new_unclear_conversation():
     assert choose_language("ok", None, False) == ("nb", False)
     assert choose_language("ok", None, False, default="en") == ("en", False)
+
+
+@pytest.mark.parametrize("payload", ["/feedback_negative", "/feedback_positive", "/ask_more", "/deny", "/affirm"])
+@pytest.mark.parametrize("current", ["nb", "en"])
+def test_a_button_payload_keeps_the_conversation_language(payload, current):
+    assert choose_language(payload, current, False) == (current, False)
