@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ryggvett.privacy import mask_personal_data
+from ryggvett.privacy import mask_for_review, mask_personal_data
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,28 @@ def test_the_last_two_digits_of_a_phone_number_stay_readable():
 )
 def test_ordinary_numbers_are_left_alone(text):
     assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Jeg heter Kari Nordmann og har vondt", "Jeg heter [navn] og har vondt"),
+        ("hei, jeg heter kari og lurer på noe", "hei, jeg heter [navn] og lurer på noe"),
+        ("Eg heiter Ola. Kva gjer eg?", "Eg heiter [navn]. Kva gjer eg?"),
+        ("My name is Sam Smith, and my back hurts", "My name is [navn], and my back hurts"),
+        ("my name's ann", "my name's [navn]"),
+        ("Mitt navn er Per-Ivar", "Mitt navn er [navn]"),
+    ],
+)
+def test_names_people_give_are_masked_for_review(text, masked):
+    assert mask_for_review(text) == masked
+
+
+def test_known_names_are_masked_wherever_they_appear():
+    assert mask_for_review("Takk, Kari. Klinikken ringer deg.", {"Kari"}) == "Takk, [navn]. Klinikken ringer deg."
+    assert mask_for_review("Karianne har vondt", {"Kari"}) == "Karianne har vondt"
+
+
+@pytest.mark.parametrize("text", ["Det heter isjias", "I am in pain", "Hva heter medisinen?", "Call my GP?"])
+def test_review_masking_leaves_text_without_a_name_alone(text):
+    assert mask_for_review(text) == text
