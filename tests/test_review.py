@@ -180,3 +180,11 @@ def test_a_session_ends_after_idle_time_and_stores_only_a_hash(review_db):
         row.last_seen_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=61)
         assert resume_session(session, login.token, dt.timedelta(minutes=60)) is None
         assert resume_session(session, "made-up", dt.timedelta(minutes=60)) is None
+
+
+@pytest.mark.parametrize("days", [7, 30, 90, 365])
+def test_day_labels_never_crowd_and_the_last_day_is_labelled(days):
+    labels = [f"d{n}" for n in range(days)]
+    svg = column_chart("Per day", labels, list(range(days)))
+    shown = [label for label in labels if f">{label}</text>" in svg]
+    assert shown[-1] == labels[-1] and 2 <= len(shown) <= 9

@@ -18,8 +18,8 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
 
 
 def column_chart(title: str, labels: list[str], values: list[int], width: int = 640, height: int = 220) -> str:
-    """Vertical bars over time; every seventh label shown so they never overlap."""
-    top, bottom, left, right = 16, 40, 36, 8
+    """Vertical bars over time; at most about eight labels, counted back from the last, so none overlap."""
+    top, bottom, left, right = 16, 40, 36, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(values, default=0) or 1
     step = plot_w / max(len(values), 1)
@@ -28,7 +28,7 @@ def column_chart(title: str, labels: list[str], values: list[int], width: int = 
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11" fill="{INK}">{peak}</text>',
         f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11" fill="{INK}">0</text>',
     ]
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 8))
     for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         bar_h = plot_h * value / peak
         x = left + i * step + step * 0.15
@@ -37,7 +37,7 @@ def column_chart(title: str, labels: list[str], values: list[int], width: int = 
             f'height="{bar_h:.1f}" fill="{BAR}">'
             f"<title>{escape(label)}: {value}</title></rect>"
         )
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:
             body.append(
                 f'<text x="{left + i * step + step / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                 f'font-size="11" fill="{INK}">{escape(label)}</text>'

@@ -72,7 +72,7 @@ def test_the_transcript_shows_what_was_asked_understood_and_answered(clinician, 
     assert "ask_medication" in page and "medication=paracetamol" in page
     assert re.search(r'class="confidence">0\.\d\d<', page)
     assert "Kort: <code>" in page  # the answer card it used
-    assert "👎 ikke nyttig" in page  # the feedback, on the answer it rated
+    assert "svaret var ikke nyttig" in page  # the feedback, on the answer it rated
     [view] = [row for row in audit_rows(seeded, "view", conversation_id) if row.username == "clinician-test"][-1:]
     assert view.at is not None
 

@@ -133,3 +133,11 @@ def test_login_never_redirects_off_site(anonymous, target):
         "/login", {"username": "clinician-test", "password": PASSWORD, "next": target, "csrf_token": token}, csrf=False
     )
     assert response.status_code == 302 and response.headers["Location"] == "/conversations"
+
+
+def test_a_blank_origin_passes_only_with_same_origin_fetch_metadata(clinician, seeded):
+    url = f"/conversations/{seeded.ids['lifting']}/tags"
+    refused = clinician.post(url, {"tag": "from-nowhere"}, headers={"Origin": "null"})
+    assert refused.status_code == 403
+    accepted = clinician.post(url, {"tag": "same-site"}, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert accepted.status_code == 302
