@@ -5,23 +5,45 @@ their URLs and payloads (`/webhooks/rest/webhook`, `/webhooks/callback/webhook`)
 and add one check: `Authorization: Bearer <token>` (or `?token=<token>`).
 Without a configured token they refuse every message, so a forgotten
 setting closes the door instead of opening it.
+
+Every message is also checked before the dialogue sees it
+(ryggvett/message_guard.py): a malformed payload gets a 400 with the reason,
+a flood from one sender a 429, a message over the size limit a polite request
+for a shorter one, and a failure while handling it a polite apology, never a 5xx.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import math
 from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.callback import CallbackInput
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from rasa_extensions import resilient_actions
+from ryggvett.message_guard import (
+    BadRequest,
+    IncomingMessage,
+    RateLimiter,
+    language_of,
+    parse_payload,
+    rate_limit,
+    system_message,
+    too_long,
+)
 
 logger = logging.getLogger(__name__)
+resilient_actions.install()
 
 
 def presented_token(request: Request) -> str:
@@ -47,7 +69,67 @@ def require_token(blueprint: Blueprint, token: str, channel: str) -> Blueprint:
     return blueprint
 
 
-class ProtectedRestInput(RestInput):
+class GuardedChannel:
+    """The checks both server-to-server channels share; `reply` sends a text back the channel's way."""
+
+    limiter: RateLimiter
+    name: Callable[[], str]  # the channel's name, from the Rasa channel class it is mixed into
+
+    def admit(self, request: Request) -> IncomingMessage | HTTPResponse:
+        """The checked message, or the 400/429 answer to give instead."""
+        try:
+            incoming = parse_payload(request.body or b"")
+        except BadRequest as error:
+            return response.json({"error": str(error)}, status=400)
+        wait = self.limiter.retry_after(incoming.sender)
+        if wait:
+            return response.json(
+                {"error": "too many messages", "text": system_message("too_many_messages", language_of(incoming.text))},
+                status=429,
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        return incoming
+
+    async def handle(
+        self,
+        incoming: IncomingMessage,
+        output: OutputChannel,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """Pass the message to the dialogue; a polite text instead when it is too long or handling fails.
+
+        When handling fails after some replies were made (the conversation could not be saved),
+        those replies still go out (they may be urgent advice), followed by the apology: a reply
+        without the apology means the message is stored.
+        """
+        if too_long(incoming.text):
+            await output.send_text_message(
+                incoming.sender, system_message("message_too_long", language_of(incoming.text))
+            )
+            return
+        message = UserMessage(
+            incoming.text, output, incoming.sender, input_channel=self.name(), metadata=incoming.metadata
+        )
+        try:
+            await on_new_message(message)
+        except Exception as error:
+            log_failure(incoming.sender, error)
+            await output.send_text_message(
+                incoming.sender, system_message("technical_problem", language_of(incoming.text))
+            )
+
+
+def log_failure(sender: str, error: Exception) -> None:
+    """One clear line for the failures operators must act on; the text stays out (it may hold health data)."""
+    if isinstance(error, RedisError | LockError):
+        logger.error("Redis lock store unreachable (%s): message from %s not handled, apology sent", error, sender)
+    elif isinstance(error, SQLAlchemyError):
+        logger.error("Tracker store database failed (%s): message from %s not saved, apology sent", error, sender)
+    else:
+        logger.exception("Handling a message from %s failed: apology sent", sender)
+
+
+class ProtectedRestInput(GuardedChannel, RestInput):
     """`rest` channel for reception and messaging systems; credentials: `token`."""
 
     @classmethod
@@ -60,12 +142,28 @@ class ProtectedRestInput(RestInput):
 
     def __init__(self, token: str = "") -> None:
         self.token = token
+        self.limiter = RateLimiter(*rate_limit())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        return require_token(super().blueprint(on_new_message), self.token, self.name())
+        webhook = Blueprint("custom_webhook_ProtectedRestInput", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            incoming = self.admit(request)
+            if isinstance(incoming, HTTPResponse):
+                return incoming
+            collector = CollectingOutputChannel()
+            await self.handle(incoming, collector, on_new_message)
+            return response.json(collector.messages)
+
+        return require_token(webhook, self.token, self.name())
 
 
-class ProtectedCallbackInput(CallbackInput):
+class ProtectedCallbackInput(GuardedChannel, CallbackInput):
     """`callback` channel; credentials: `url` (where replies are posted) and `token`.
 
     The token is required on incoming messages and sent as a bearer token with
@@ -82,6 +180,21 @@ class ProtectedCallbackInput(CallbackInput):
     def __init__(self, endpoint: EndpointConfig, token: str = "") -> None:
         super().__init__(endpoint)
         self.token = token
+        self.limiter = RateLimiter(*rate_limit())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return require_token(super().blueprint(on_new_message), self.token, self.name())
+        webhook = Blueprint("callback_webhook_ProtectedCallbackInput", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def webhook_route(request: Request) -> HTTPResponse:
+            incoming = self.admit(request)
+            if isinstance(incoming, HTTPResponse):
+                return incoming
+            await self.handle(incoming, self.get_output_channel(), on_new_message)
+            return response.text("success")
+
+        return require_token(webhook, self.token, self.name())

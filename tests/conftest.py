@@ -173,14 +173,20 @@ def callback_receiver():
 
 
 @pytest.fixture(scope="session")
-def rasa_server(action_server, callback_receiver, tmp_path_factory):
-    """The assistant as `make run` serves it: `rasa run` with credentials.yml and endpoints.yml."""
+def rasa_server(action_server, callback_receiver, tmp_path_factory, web_port):
+    """The assistant as `make run` serves it: `rasa run` with credentials.yml and endpoints.yml.
+
+    Only the demo page the browser tests serve (on `web_port`) may open the web chat.
+    """
     from tests.servers import start_rasa
 
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test trains it)")
     try:
-        server = start_rasa(MODEL, action_server, callback_receiver.url, tmp_path_factory.mktemp("rasa"))
+        server = start_rasa(
+            MODEL, action_server, callback_receiver.url, tmp_path_factory.mktemp("rasa"),
+            allowed_origins=f"http://127.0.0.1:{web_port}",
+        )  # fmt: skip
     except RuntimeError as error:
         pytest.fail(str(error))
     yield server

@@ -110,9 +110,9 @@ class ActionServer:
         stop_process(self.process)
 
 
-def start_action_server(db_url: str, public_url: str, workdir: Path) -> ActionServer:
-    """`rasa run actions` on a free port, with the project's tables at `db_url`."""
-    port = free_port()
+def start_action_server(db_url: str, public_url: str, workdir: Path, port: int | None = None) -> ActionServer:
+    """`rasa run actions` on `port` (a free one by default), with the project's tables at `db_url`."""
+    port = port or free_port()
     log = workdir / "actions.log"
     env = {**os.environ, "RYGGVETT_DB_URL": db_url, "RYGGVETT_PUBLIC_URL": public_url, "PYTHONPATH": str(PROJECT_ROOT)}
     rasa = Path(sys.executable).with_name("rasa")
@@ -127,7 +127,14 @@ def start_action_server(db_url: str, public_url: str, workdir: Path) -> ActionSe
 
 
 def start_rasa(
-    model: Path, action_endpoint: str, callback_url: str, workdir: Path, tracker_url: str | None = None
+    model: Path,
+    action_endpoint: str,
+    callback_url: str,
+    workdir: Path,
+    tracker_url: str | None = None,
+    allowed_origins: str = "*",
+    extra_env: dict[str, str] | None = None,
+    endpoints: str = "endpoints.yml",
 ) -> RasaServer:
     """`rasa run` as `make run` starts it (credentials.yml, endpoints.yml), on a free port.
 
@@ -145,12 +152,15 @@ def start_rasa(
         "RYGGVETT_REST_TOKEN": REST_TOKEN,
         "RYGGVETT_CALLBACK_TOKEN": CALLBACK_TOKEN,
         "RYGGVETT_CALLBACK_URL": callback_url,
+        "RYGGVETT_CORS": allowed_origins,
+        "SANIC_REQUEST_MAX_SIZE": "65536",
+        **(extra_env or {}),
     }
     rasa = Path(sys.executable).with_name("rasa")
     with open(log, "w") as out:
         process = subprocess.Popen(
             [str(rasa), "run", "--model", str(model), "--port", str(port), "--credentials", "credentials.yml",
-             "--endpoints", "endpoints.yml", "--cors", "*"],
+             "--endpoints", endpoints, "--cors", allowed_origins],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
