@@ -1,0 +1,68 @@
+"""When the action server fails, the person gets a short, polite apology in their language, not silence.
+
+Rasa 3.6 logs a failed custom action and carries on without its events, so
+the person would see nothing (or a rule's next line without its answer).
+`install()` wraps `RemoteAction.run`: on a connection error, timeout or 5xx
+it returns the apology from content/system_messages.yml and ends the turn;
+the next message tries the action server again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, List
+
+import aiohttp
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.core.events import BotUttered, Event, FollowupAction
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
+
+from ryggvett.language import detect
+from ryggvett.message_guard import system_message
+from ryggvett.settings import default_language
+
+logger = logging.getLogger(__name__)
+# Run inside Rasa's slot extraction, which already survives a failure on its own.
+SILENT_ON_FAILURE = frozenset({"action_validate_slot_mappings"})
+FAILURES = (RasaException, ClientResponseError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def apology(language: str) -> List[Event]:
+    return [
+        BotUttered(system_message("technical_problem", language), metadata={"technical_problem": True}),
+        FollowupAction("action_listen"),
+    ]
+
+
+def apology_language(tracker: Any) -> str:
+    """The latest message's language when it tells (the action server that would say so is down)."""
+    text = (tracker.latest_message.text if tracker.latest_message else "") or ""
+    detected = detect(text).language if text and not text.startswith("/") else None
+    return detected or tracker.get_slot("language") or default_language()
+
+
+def install() -> None:
+    if getattr(RemoteAction.run, "apologises", False):
+        return
+    original = RemoteAction.run
+
+    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:
+        try:
+            return await original(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except FAILURES as error:
+            if self.name() in SILENT_ON_FAILURE:
+                raise
+            logger.error(
+                "Action server failed running %s for %s (%s): sent the technical-problem apology",
+                self.name(),
+                tracker.sender_id,
+                error,
+            )
+            return apology(apology_language(tracker))
+
+    run.apologises = True  # type: ignore[attr-defined]
+    RemoteAction.run = run  # type: ignore[method-assign]
