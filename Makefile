@@ -18,8 +18,9 @@ export RYGGVETT_DASHBOARD_PORT ?= 8001
 export RYGGVETT_ACTION_ENDPOINT ?= http://localhost:$(ACTIONS_PORT)/webhook
 # Where browsers reach the web server (widget, exercise illustrations).
 export RYGGVETT_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
-# Comma-separated origins allowed to call the Rasa server from a browser.
-RYGGVETT_CORS ?= *
+# Comma-separated origins allowed to open the web chat (socket.io) and call the Rasa server
+# from a browser: the clinic's site. "*" allows any, for development only.
+export RYGGVETT_CORS ?= $(RYGGVETT_PUBLIC_URL)
 # Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token.
 RASA_API_TOKEN ?=
 # Server-to-server channels refuse every message until given a token.
@@ -31,6 +32,8 @@ export RYGGVETT_CALLBACK_URL ?= http://localhost:5034/bot
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Request bodies over 64 KB get HTTP 413 from the Rasa server (a chat message is far smaller).
+export SANIC_REQUEST_MAX_SIZE ?= 65536
 
 MODEL := models/ryggvett.tar.gz
 SPACY_MODEL := build/spacy/nb_ryggvett/meta.json
@@ -46,7 +49,7 @@ TRAINING_LIST := build/training-files.txt
 $(shell mkdir -p build && printf '%s\n' $(sort $(TRAINING_FILES)) > $(TRAINING_LIST).new && \
 	(cmp -s $(TRAINING_LIST).new $(TRAINING_LIST) || mv $(TRAINING_LIST).new $(TRAINING_LIST)); rm -f $(TRAINING_LIST).new)
 
-.PHONY: dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
+.PHONY: bench audit services dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
 
 help:
 	@echo "make run       set up if needed, then start the assistant (action server + Rasa)"
@@ -75,6 +78,11 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	@touch $@
 
 web: $(WEB_DEPS)
+
+# Redis and nginx for the multi-server tests (tests/test_cluster.py): Debian's packages.
+services:
+	@command -v redis-server >/dev/null && command -v nginx >/dev/null || { echo "Installing Redis and nginx (Debian packages)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx >/dev/null; }
 
 # Headless Chromium for the browser tests: Debian's package, driven by Playwright (no browser download).
 browser:
@@ -129,7 +137,7 @@ run: setup $(MODEL)
 	echo "  logs:         var/logs/; stop with Ctrl+C"; \
 	echo ""; \
 	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
-		--cors "$(RYGGVETT_CORS)" $$api
+		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ") $$api
 
 # The first admin of the clinicians' dashboard; asks for the password (or RYGGVETT_ADMIN_PASSWORD).
 dashboard-admin: $(INSTALLED)
@@ -147,10 +155,21 @@ shell: setup $(MODEL)
 	scripts/wait-for-http.sh http://localhost:$(ACTIONS_PORT)/health 120 || exit 1; \
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
+# Dependency vulnerability audit (scripts/audit.py, security/known-vulnerabilities.yml).
+AUDIT_VENV := build/audit-venv
+$(AUDIT_VENV)/.installed: scripts/find-python310.sh security/audit-requirements.txt
+	@python=$$(scripts/find-python310.sh) || exit 1; rm -rf $(AUDIT_VENV); "$$python" -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r security/audit-requirements.txt
+	@touch $@
+
+audit: $(INSTALLED) $(AUDIT_VENV)/.installed
+	@$(PY) -m pip freeze --disable-pip-version-check --exclude-editable > build/freeze.txt
+	$(PY) scripts/audit.py $(AUDIT_VENV)/bin/pip-audit build/freeze.txt
+
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 
-test: setup lint validate $(MODEL) browser
+test: setup lint audit validate $(MODEL) browser services
 	@pg_url=$$(scripts/test-postgres.sh start) || exit 1; \
 	trap 'scripts/test-postgres.sh stop' EXIT; \
 	RYGGVETT_TEST_PG_URL=$$pg_url RYGGVETT_REQUIRE_SERVICES=1 $(PY) -m pytest
@@ -188,6 +207,12 @@ evaluate: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(MODEL) $(EVAL_DEFAULT_MODEL) $(EVAL_CV_REPORT)
 	$(PY) -m evaluation.run --model $(MODEL) --default-model $(EVAL_DEFAULT_MODEL) --cv build/eval/cv \
 		--out reports/nlu --summary reports/nlu-summary.md
+
+# Throughput, latency, memory, training time and cold start against Rasa's default assistant
+# (bench/run.py): reports/bench.md and reports/bench-latency.png. BENCH_ARGS=--no-train skips
+# timing a training of our model (about 6 minutes).
+bench: setup $(MODEL)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # One pipeline variant measured on the held-out set: make experiment NAME=diet_small
 experiment: setup $(GENERATED)
