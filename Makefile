@@ -32,8 +32,9 @@ export RYGGVETT_CALLBACK_URL ?= http://localhost:5034/bot
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
-# Request bodies over 64 KB get HTTP 413 from the Rasa server (a chat message is far smaller).
-export SANIC_REQUEST_MAX_SIZE ?= 65536
+# Request bodies over this get HTTP 413 from the Rasa server (a chat message is far smaller).
+# Only the Rasa server: the action server receives whole conversations from Rasa.
+RASA_MAX_REQUEST_BYTES ?= 65536
 
 MODEL := models/ryggvett.tar.gz
 SPACY_MODEL := build/spacy/nb_ryggvett/meta.json
@@ -136,7 +137,8 @@ run: setup $(MODEL)
 	echo "  terminal:     make shell (in another terminal)"; \
 	echo "  logs:         var/logs/; stop with Ctrl+C"; \
 	echo ""; \
-	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
+	SANIC_REQUEST_MAX_SIZE=$(RASA_MAX_REQUEST_BYTES) $(RASA) run --model $(MODEL) --port $(RASA_PORT) \
+		--endpoints endpoints.yml --credentials credentials.yml \
 		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ") $$api
 
 # The first admin of the clinicians' dashboard; asks for the password (or RYGGVETT_ADMIN_PASSWORD).

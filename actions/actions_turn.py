@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
@@ -16,6 +17,10 @@ from ryggvett.contract import SAFETY_INTENTS
 from ryggvett.diagnosis import asks_for_diagnosis
 from ryggvett.language import choose_language
 from ryggvett.responses import render
+
+# These slots are extracted here, never validated: rasa_sdk's warning about the missing
+# validate_<slot> methods would otherwise fill the log with four lines per message.
+logging.getLogger("rasa_sdk.forms").setLevel(logging.ERROR)
 
 # These first turns already say what the assistant is, or must not be delayed.
 NO_DISCLAIMER_INTENTS = frozenset({"bot_challenge", *SAFETY_INTENTS})

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.load import DEFAULT_SCRIPTS, RYGGVETT_SCRIPTS, LevelResult, run_level
 from ryggvett.settings import PROJECT_ROOT
+from tests.cluster import Redis
 from tests.servers import free_port, stop_process
 
 WORK = PROJECT_ROOT / "build" / "bench"
@@ -42,18 +43,38 @@ class System:
     cold_start: float = 0.0
     levels: list[LevelResult] = field(default_factory=list)
     peak_mb: dict[str, float] = field(default_factory=dict)
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    redis: Redis | None = None
 
     def stop(self) -> None:
         for process in self.processes.values():
             stop_process(process)
+        if self.redis is not None:
+            self.redis.stop()
+
+
+def _family(pid: int) -> list[int]:
+    return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process and its children (Sanic workers) so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for one in _family(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Peak resident memory so far (VmHWM) of the process and its children (Sanic workers), in MB."""
+    total = 0.0
+    for one in _family(pid):
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def wait_for_answer(
@@ -92,12 +113,20 @@ def base_env() -> dict[str, str]:
     }
 
 
-def start_ours(train: bool) -> System:
-    system = System("Ryggvett")
-    home = WORK / "ryggvett"
+def start_ours(train: bool, workers: int = 1) -> System:
+    """As `make run` starts it; with `workers` > 1 also Rasa's Redis lock store (deploy/endpoints.cluster.yml)."""
+    system = System("Ryggvett" if workers == 1 else f"Ryggvett, {workers} workers + Redis")
+    home = WORK / ("ryggvett" if workers == 1 else f"ryggvett-{workers}-workers")
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     env = base_env()
+    endpoints = "endpoints.yml"
+    if workers > 1:
+        redis = Redis(free_port(), home)
+        redis.start()
+        system.redis = redis
+        endpoints = "deploy/endpoints.cluster.yml"
+        env.update(SANIC_WORKERS=str(workers), RYGGVETT_REDIS_HOST="127.0.0.1", RYGGVETT_REDIS_PORT=str(redis.port))
     model = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
     if train:  # from an empty cache, into a separate file: the served model stays the one make built
         cache_env = {**env, "RASA_CACHE_DIRECTORY": str(home / "cache")}
@@ -122,8 +151,8 @@ def start_ours(train: bool) -> System:
     with open(home / "rasa.log", "w") as out:
         system.processes["rasa server"] = subprocess.Popen(
             [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
-             "--endpoints", "endpoints.yml"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+             "--endpoints", endpoints],
+            cwd=PROJECT_ROOT, env={**env, "SANIC_REQUEST_MAX_SIZE": "65536"}, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     system.url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     system.cold_start = wait_for_answer(system.url, TOKEN, started, system.processes["rasa server"])
@@ -156,7 +185,11 @@ def drive(system: System, token: str | None, scripts: list[list[str]]) -> None:
     asyncio.run(run_level(system.url, token, scripts, 2, 4))  # warm-up, not counted
     for concurrency in LEVELS:
         conversations = max(10, 3 * concurrency)
+        before = {name: cpu_seconds(process.pid) for name, process in system.processes.items()}
         result = asyncio.run(run_level(system.url, token, scripts, concurrency, conversations))
+        if concurrency == 20 and result.messages:
+            for name, process in system.processes.items():
+                system.cpu_ms[name] = (cpu_seconds(process.pid) - before[name]) / result.messages * 1000
         system.levels.append(result)
         print(
             f"{system.name:28} {concurrency:3} concurrent: {result.throughput:6.1f} msg/s, "
@@ -173,7 +206,7 @@ def plot(systems: list[System], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4.2))
-    for system, colour in zip(systems, ("#2f6f5e", "#b7791f"), strict=False):
+    for system, colour in zip(systems, ("#2f6f5e", "#4a90c2", "#b7791f"), strict=False):
         levels = [r.concurrency for r in system.levels]
         axis.plot(
             levels, [r.percentile(95) * 1000 for r in system.levels], "o-", color=colour, label=f"{system.name} p95"
@@ -192,53 +225,81 @@ def plot(systems: list[System], path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
-def report(ours: System, default: System) -> str:
+def table_row(label: str, cells: list[str]) -> str:
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def report(variants: list[System], default: System) -> str:
     def row(system: System, r: LevelResult) -> str:
         return (
             f"| {system.name} | {r.concurrency} | {r.messages} | {r.throughput:.1f} | {r.median * 1000:.0f} | "
             f"{r.percentile(95) * 1000:.0f} | {r.percentile(99) * 1000:.0f} | {r.errors} |"
         )
 
+    systems = [*variants, default]
     lines = [
         "# Benchmark: Ryggvett against Rasa's default assistant",
         "",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}; Python {platform.python_version()}; "
         f"generated by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        "Both over the REST channel, one `rasa run` process each (Ryggvett with its action server and the",
-        "SQLite tracker store of `make run`; the default assistant as `rasa init` makes it, in-memory tracker",
-        "store, no action server). Each level runs max(10, 3 × concurrency) multi-turn conversations, every",
-        "simulated patient sending its next message when the previous one is answered.",
+        "All over the REST channel. Ryggvett as `make run` starts it (one `rasa run` process, its action",
+        "server, the SQLite tracker store), and as the multi-server deployment runs each server (two Sanic",
+        "workers with Rasa's Redis lock store); the default assistant as `rasa init` makes it (one process,",
+        "in-memory tracker store, no action server). Each level runs max(10, 3 × concurrency) multi-turn",
+        "conversations, every simulated patient sending its next message when the previous one is answered.",
         "",
         "| system | concurrent | messages | msg/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---|---|---|---|---|---|---|",
-        *[row(ours, r) for r in ours.levels],
-        *[row(default, r) for r in default.levels],
+        *[row(system, r) for system in systems for r in system.levels],
         "",
         "## Ryggvett as a ratio of the default assistant",
         "",
-        "| concurrent | throughput ratio (higher is better) | p95 ratio (lower is better) |",
-        "|---|---|---|",
+        "| concurrent | " + " | ".join(f"{v.name}: throughput / p95" for v in variants) + " |",
+        "|---|" + "---|" * len(variants),
     ]
-    for mine, theirs in zip(ours.levels, default.levels, strict=True):
+    for index, theirs in enumerate(default.levels):
+        mine = [v.levels[index] for v in variants]
+        cells = [
+            f"{m.throughput / theirs.throughput:.2f}× / {m.percentile(95) / theirs.percentile(95):.2f}×" for m in mine
+        ]
+        lines.append(f"| {theirs.concurrency} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Throughput: higher is better; p95: lower is better.",
+        "",
+        "## Where the time goes: CPU per answered message, by process (at 20 concurrent)",
+        "",
+        "| system | " + " | ".join(sorted({n for s in systems for n in s.cpu_ms})) + " |",
+        "|---|" + "---|" * len({n for s in systems for n in s.cpu_ms}),
+    ]
+    names = sorted({n for s in systems for n in s.cpu_ms})
+    for system in systems:
         lines.append(
-            f"| {mine.concurrency} | {mine.throughput / theirs.throughput:.2f}× | "
-            f"{mine.percentile(95) / theirs.percentile(95):.2f}× |"
+            table_row(system.name, [f"{system.cpu_ms[n]:.1f} ms" if n in system.cpu_ms else "–" for n in names])
         )
     lines += [
         "",
         "## Training, size, start, memory",
         "",
-        "| | Ryggvett | default |",
-        "|---|---|---|",
-        f"| training time (empty cache) | {ours.train_seconds:.0f} s | "
-        f"{default.train_seconds:.0f} s (all of `rasa init`) |",
-        f"| model size | {ours.model_bytes / 1e6:.1f} MB | {default.model_bytes / 1e6:.1f} MB |",
-        f"| cold start to first answer | {ours.cold_start:.1f} s | {default.cold_start:.1f} s |",
+        "| | " + " | ".join(s.name for s in systems) + " |",
+        "|---|" + "---|" * len(systems),
+        "| training time (empty cache) | " + " | ".join(f"{s.train_seconds:.0f} s" for s in systems) + " |",
+        "| model size | " + " | ".join(f"{s.model_bytes / 1e6:.1f} MB" for s in systems) + " |",
+        "| cold start to first answer | " + " | ".join(f"{s.cold_start:.1f} s" for s in systems) + " |",
     ]
-    for name in sorted(set(ours.peak_mb) | set(default.peak_mb)):
-        mine, theirs = ours.peak_mb.get(name), default.peak_mb.get(name)
-        lines.append(f"| peak memory, {name} | {mine or 0:.0f} MB | {f'{theirs:.0f} MB' if theirs else '–'} |")
-    lines += ["", "![latency against load](bench-latency.png)", ""]
+    for name in sorted({n for s in systems for n in s.peak_mb}):
+        lines.append(
+            table_row(
+                f"peak memory, {name}", [f"{s.peak_mb[name]:.0f} MB" if name in s.peak_mb else "–" for s in systems]
+            )
+        )
+    lines += [
+        "",
+        "The default assistant's training time is all of `rasa init` (it trains while creating the project).",
+        "",
+        "![latency against load](bench-latency.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -258,8 +319,14 @@ def main() -> int:
         drive(ours, TOKEN, RYGGVETT_SCRIPTS)
     finally:
         ours.stop()
-    plot([ours, default], REPORTS / "bench-latency.png")
-    (REPORTS / "bench.md").write_text(report(ours, default), encoding="utf-8")
+    scaled = start_ours(train=False, workers=2)
+    scaled.train_seconds = ours.train_seconds
+    try:
+        drive(scaled, TOKEN, RYGGVETT_SCRIPTS)
+    finally:
+        scaled.stop()
+    plot([ours, scaled, default], REPORTS / "bench-latency.png")
+    (REPORTS / "bench.md").write_text(report([ours, scaled], default), encoding="utf-8")
     print((REPORTS / "bench.md").read_text(encoding="utf-8"))
     return 0
 

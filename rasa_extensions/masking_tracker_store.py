@@ -55,6 +55,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
@@ -78,6 +80,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         read = super().retrieve_full_tracker
         return await self._retrying(lambda: read(sender_id), "reading")
+
+
+def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
+    # A write-ahead log lets the dashboard read while Rasa writes, and commits faster;
+    # synchronous=FULL keeps every acknowledged message on disk.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
 
 
 def _create_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:
