@@ -95,18 +95,22 @@ async def test_every_message_is_answered_once_in_order_across_both_servers(clust
 
 
 async def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(cluster):
-    sender = f"cluster-burst-{uuid.uuid4().hex[:6]}"
+    # Rasa's own Redis lock store lost 2 of 6 such messages in 2 of 3 runs (rasa_extensions/redis_lock_store.py).
+    senders = [f"cluster-burst-{n}-{uuid.uuid4().hex[:6]}" for n in range(3)]
     texts = [f"Hjelper Paracet? ({n})" for n in range(6)]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
-        answers = await asyncio.gather(*(send(session, cluster.nginx.url, sender, text) for text in texts))
-    assert [status for status, _, _ in answers] == [200] * 6 and all(replies for _, replies, _ in answers)
+        bursts = [send(session, cluster.nginx.url, sender, text) for sender in senders for text in texts]
+        answers = await asyncio.gather(*bursts)
+    assert [status for status, _, _ in answers] == [200] * len(bursts), answers
+    assert all(replies and not APOLOGIES & set(replies) for _, replies, _ in answers), answers
     assert len({upstream for _, _, upstream in answers}) == 2
-    assert sorted(stored_user_texts(cluster.pg_url, sender)) == sorted(texts)
-    kinds = stored_types(cluster.pg_url, sender)
-    turns = [i for i, kind in enumerate(kinds) if kind.startswith("user:")]
-    # Under the lock each message's turn ends (action_listen) before the next message starts.
-    for start, end in zip(turns, turns[1:], strict=False):
-        assert "action:action_listen" in kinds[start:end], kinds[start:end]
+    for sender in senders:
+        assert sorted(stored_user_texts(cluster.pg_url, sender)) == sorted(texts)
+        kinds = stored_types(cluster.pg_url, sender)
+        turns = [i for i, kind in enumerate(kinds) if kind.startswith("user:")]
+        # Under the lock each message's turn ends (action_listen) before the next message starts.
+        for start, end in zip(turns, turns[1:], strict=False):
+            assert "action:action_listen" in kinds[start:end], kinds[start:end]
 
 
 def restart_postgres() -> None:
