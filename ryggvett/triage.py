@@ -155,19 +155,25 @@ def word_matches(token: str, word: str) -> bool:
 
 
 def _alternative_end(tokens: list[str], start: int, words: tuple[str, ...]) -> int | None:
-    if start + len(words) > len(tokens):
+    end = start + len(words)
+    # Called for every token, pattern and alternative: a plain loop, no generator.
+    if end > len(tokens):
         return None
-    if all(word_matches(tokens[start + i], word) for i, word in enumerate(words)):
-        return start + len(words)
-    return None
+    for offset, word in enumerate(words):
+        if not word_matches(tokens[start + offset], word):
+            return None
+    return end
 
 
 def _find_slot(tokens: list[str], start: int, stop: int, slot) -> tuple[int, int] | None:
     for at in range(start, min(stop, len(tokens))):
+        token = tokens[at]
         for words in slot:
-            end = _alternative_end(tokens, at, words)
-            if end is not None:
-                return at, end
+            # Most alternatives fail on their first word: test it before the call.
+            if word_matches(token, words[0]):
+                end = _alternative_end(tokens, at, words)
+                if end is not None:
+                    return at, end
     return None
 
 
