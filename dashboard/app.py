@@ -8,11 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from dashboard import security
+from dashboard.texts import LANGUAGES, preferred_language, translate
 from ryggvett import settings
 from ryggvett.reference.models import make_engine
 from ryggvett.review.accounts import resume_session
@@ -62,6 +63,26 @@ def config() -> DashboardConfig:
     return current_app.config["DASHBOARD"]
 
 
+LANGUAGE_COOKIE = "ryggvett_dashboard_lang"
+
+
+def _choose_language() -> None:
+    g.lang = preferred_language(
+        request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE), request.accept_languages
+    )
+
+
+def _remember_language(response: Response) -> Response:
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, g.lang, samesite="Strict", secure=current_app.config["SECURE_COOKIES"])
+    return response
+
+
+def t(key: str, **values: Any) -> str:
+    """A dashboard text in the reader's language."""
+    return translate(key, g.get("lang", "nb"), **values)
+
+
 def _load_login() -> None:
     token = request.cookies.get(security.SESSION_COOKIE, "")
     idle = dt.timedelta(minutes=config().idle_minutes)
@@ -96,17 +117,25 @@ def create_app(dashboard: DashboardConfig | None = None) -> Flask:
     )
     app.jinja_env.autoescape = True
 
+    app.before_request(_choose_language)
     app.before_request(_load_login)
     app.before_request(security.require_login)
     app.before_request(security.check_csrf)
     app.after_request(security.add_headers)
+    app.after_request(_remember_language)
     app.teardown_request(_finish)
     app.register_error_handler(HTTPException, _error_page)
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:
         login = g.get("login")
-        return {"login": login, "user": login.user if login else None, "csrf_token": login.csrf_token if login else ""}
+        return {
+            "login": login,
+            "user": login.user if login else None,
+            "csrf_token": login.csrf_token if login else "",
+            "t": t,
+            "lang": g.get("lang", "nb"),
+        }
 
     @app.template_filter("when")
     def _when(moment: dt.datetime | None) -> str:

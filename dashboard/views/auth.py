@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
 
 from dashboard import security
-from dashboard.app import db
+from dashboard.app import db, t
 from ryggvett.review import audit
 from ryggvett.review.accounts import TooManyAttempts, authenticate, end_session, start_session
 
@@ -35,12 +35,12 @@ def login() -> Response:
         user = authenticate(db(), username, request.form.get("password", ""), address)
     except TooManyAttempts:
         audit.record(db(), username[:80] or "?", "login_refused", detail=f"rate limit, from {address}")
-        response = _login_page("For mange mislykkede forsøk. Vent et kvarter og prøv igjen.", 429)
+        response = _login_page(t("login_locked"), 429)
         response.headers["Retry-After"] = "900"
         return response
     if user is None:
         audit.record(db(), username[:80] or "?", "login_failed", detail=f"from {address}")
-        return _login_page("Feil brukernavn eller passord.", 401)
+        return _login_page(t("login_wrong"), 401)
     session = start_session(db(), user)
     audit.record(db(), user.username, "login", detail=f"from {address}")
     response = redirect(security.safe_next(request.form.get("next")))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard.app import config, db, tracker
+from dashboard.app import config, db, t, tracker
 from ryggvett.checkin_store import aggregate
 from ryggvett.review import audit
 from ryggvett.review.analytics import analytics as compute_analytics
@@ -29,11 +29,11 @@ def analytics() -> str:
     labels = [day.strftime("%d.%m") for day in figures.days]
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=period)
     charts = {
-        "conversations": column_chart("Samtaler per dag", labels, figures.conversations_per_day),
-        "messages": column_chart("Meldinger per dag", labels, figures.messages_per_day),
-        "topics": bar_chart("Vanligste temaer", figures.top_topics),
-        "languages": bar_chart("Språk", figures.languages),
-        "channels": bar_chart("Kanaler", figures.channels),
+        "conversations": column_chart(t("chart_conversations"), labels, figures.conversations_per_day),
+        "messages": column_chart(t("chart_messages"), labels, figures.messages_per_day),
+        "topics": bar_chart(t("chart_topics"), figures.top_topics),
+        "languages": bar_chart(t("chart_languages"), figures.languages),
+        "channels": bar_chart(t("chart_channels"), figures.channels),
     }
     return render_template(
         "analytics.html",

@@ -177,3 +177,26 @@ def test_the_callback_worklist_shows_the_phone_number_and_marks_done(clinician, 
     assert clinician.post(f"/callbacks/{request_id}/done").status_code == 302
     assert f"/callbacks/{request_id}/done" not in clinician.get("/callbacks").text
     assert "ringt (clinician-test" in clinician.get("/callbacks?done=1").text
+
+
+def test_the_pages_come_in_english_too_and_the_choice_is_remembered(clinician, seeded):
+    english = clinician.get("/conversations?lang=en").text
+    assert "Conversations" in english and ">Filter<" in english and "Filtrer" not in english
+    assert 'lang="en"' in clinician.get("/analytics").text  # remembered in a cookie
+    page = html.unescape(clinician.get(f"/conversations/{seeded.ids['red_flag']}").text)
+    assert "Red flag: the assistant advised urgent help" in page
+    norwegian = clinician.get("/conversations?lang=nb").text
+    assert ">Filtrer<" in norwegian and 'lang="nb"' in norwegian
+
+
+def test_every_text_a_template_asks_for_exists_in_both_languages():
+    from dashboard.texts import texts
+    from ryggvett.settings import PROJECT_ROOT
+
+    asked = set()
+    for template in (PROJECT_ROOT / "dashboard" / "templates").glob("*.html"):
+        asked |= set(re.findall(r"\bt\('([a-z_]+)'[,)]", template.read_text(encoding="utf-8")))
+    asked |= {f"lang_{code}" for code in ("nb", "en")} | {f"channel_{c}" for c in ("socketio", "rest", "callback")}
+    assert len(asked) > 100
+    assert sorted(asked - set(texts())) == []
+    assert all(set(both) == {"nb", "en"} and all(both.values()) for both in texts().values())
