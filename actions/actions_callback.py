@@ -12,7 +12,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.tracker_utils import language_of
 from ryggvett import settings
-from ryggvett.callbacks import clean_first_name, mask_phone, normalise_phone, save_callback_request
+from ryggvett.callbacks import (
+    clean_first_name,
+    latest_request_id,
+    mask_phone,
+    normalise_phone,
+    save_callback_request,
+)
+from ryggvett.reception import notice, notify
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +64,14 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_phone": mask_phone(phone)}
 
 
+async def _tell_reception(conversation_id: str) -> None:
+    webhook = settings.reception_webhook_url()
+    request_id = latest_request_id(settings.db_url(), conversation_id) if webhook else None
+    if request_id is not None:
+        payload = notice(request_id, settings.default_language(), settings.dashboard_url())
+        await notify(webhook, settings.reception_webhook_token(), payload)
+
+
 class ActionFinishCallback(Action):
     def name(self) -> str:
         return "action_finish_callback"
@@ -65,6 +80,7 @@ class ActionFinishCallback(Action):
         if tracker.get_slot("callback_consent") and tracker.get_slot("callback_phone"):
             within = settings.callback_within(language_of(tracker))
             dispatcher.utter_message(response="utter_callback_confirmed", callback_within=within)
+            await _tell_reception(tracker.sender_id)
         else:
             dispatcher.utter_message(response="utter_callback_declined")
         return [SlotSet("callback_consent", None), SlotSet("callback_phone", None)]

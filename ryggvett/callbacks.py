@@ -93,3 +93,17 @@ def save_callback_request(url: str, conversation_id: str, first_name: str, phone
             return int(row.id)
     finally:
         engine.dispose()
+
+
+def latest_request_id(url: str, conversation_id: str) -> int | None:
+    """The newest stored callback request of a conversation."""
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            query = sa.select(sa.func.max(CallbackRequestRow.id)).where(
+                CallbackRequestRow.conversation_id == conversation_id
+            )
+            return session.scalar(query)
+    finally:
+        engine.dispose()

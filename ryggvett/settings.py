@@ -83,3 +83,18 @@ def dashboard_secure_cookies() -> bool:
 def dashboard_session_minutes() -> int:
     """A dashboard login ends after this many idle minutes (RYGGVETT_DASHBOARD_IDLE_MINUTES)."""
     return _env_int("RYGGVETT_DASHBOARD_IDLE_MINUTES", 60)
+
+
+def dashboard_url() -> str:
+    """Where staff reach the clinicians' dashboard, for links in notices (RYGGVETT_DASHBOARD_URL)."""
+    return _env("RYGGVETT_DASHBOARD_URL", "http://localhost:8001").rstrip("/")
+
+
+def reception_webhook_url() -> str:
+    """Reception's messaging system, told of each new callback request (RYGGVETT_RECEPTION_WEBHOOK_URL; empty: off)."""
+    return os.environ.get("RYGGVETT_RECEPTION_WEBHOOK_URL", "").strip()
+
+
+def reception_webhook_token() -> str:
+    """Sent as a bearer token with each notice (RYGGVETT_RECEPTION_WEBHOOK_TOKEN)."""
+    return os.environ.get("RYGGVETT_RECEPTION_WEBHOOK_TOKEN", "").strip()
