@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from dashboard import security
-from dashboard.texts import LANGUAGES, preferred_language, translate
+from dashboard.texts import LANGUAGES, preferred_language, texts, translate
 from ryggvett import settings
 from ryggvett.reference.models import make_engine
 from ryggvett.review.accounts import resume_session
@@ -101,7 +101,14 @@ def _finish(error: BaseException | None) -> None:
 
 
 def _error_page(error: HTTPException) -> tuple[str, int]:
-    return render_template("error.html", error=error), error.code or 500
+    """The error in the reader's language: our own aborts pass a translated description."""
+    code = error.code or 500
+    known = f"error_{code}" in texts()
+    title = t(f"error_{code}") if known else error.name
+    description = error.description
+    if description == type(error).description:  # Werkzeug's English default
+        description = t(f"error_{code}_text") if known else ""
+    return render_template("error.html", code=code, title=title, description=description), code
 
 
 def create_app(dashboard: DashboardConfig | None = None) -> Flask:

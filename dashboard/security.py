@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, url_for
 
+from dashboard.texts import translate
+
 SESSION_COOKIE = "ryggvett_dashboard"
 LOGIN_CSRF_COOKIE = "ryggvett_login_csrf"
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
@@ -44,14 +46,14 @@ def check_csrf() -> None:
     if request.method in SAFE_METHODS:
         return
     if not same_origin(request.headers.get("Origin")):
-        abort(403, "cross-origin request refused")
+        abort(403, translate("err_cross_origin", g.get("lang", "nb")))
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if request.endpoint == "auth.login":
         expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     else:
         expected = g.login.csrf_token if g.get("login") else None
     if not tokens_match(sent, expected):
-        abort(400, "missing or wrong CSRF token: reload the page and try again")
+        abort(400, translate("err_csrf", g.get("lang", "nb")))
 
 
 def require_login() -> Response | None:

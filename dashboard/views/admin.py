@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard.app import config, db, tracker
+from dashboard.app import config, db, t, tracker
 from ryggvett.review import audit
 from ryggvett.review.accounts import ROLES, AccountError, create_user, set_password, set_role_and_active, users
 from ryggvett.review.retention import delete_expired, forget_conversation
@@ -15,7 +15,7 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 @blueprint.before_request
 def _admins_only() -> None:
     if not g.login.user.is_admin:
-        abort(403, "only an admin can open this page")
+        abort(403, t("err_admin_only"))
 
 
 def _users_page(message: str = "", status: int = 200) -> tuple[str, int]:
@@ -34,7 +34,7 @@ def user_create() -> Response | tuple[str, int]:
         user = create_user(db(), form.get("username", ""), form.get("password", ""), form.get("role", ""))
     except AccountError as error:
         db().rollback()
-        return _users_page(str(error), 400)
+        return _users_page(t(error.key, **error.values), 400)
     audit.record(db(), g.login.user.username, "user_create", detail=f"{user.username} ({user.role})")
     return redirect(url_for("admin.user_list"))
 
@@ -56,7 +56,7 @@ def user_update(user_id: int) -> Response | tuple[str, int]:
             )
     except AccountError as error:
         db().rollback()
-        return _users_page(str(error), 400)
+        return _users_page(t(error.key, **error.values), 400)
     return redirect(url_for("admin.user_list"))
 
 
@@ -77,7 +77,7 @@ def privacy() -> str:
 def forget() -> str:
     conversation_id = request.form.get("conversation_id", "").strip()
     if not conversation_id:
-        abort(400, "give the conversation id to delete")
+        abort(400, t("err_forget_id"))
     deleted = forget_conversation(tracker(), current_app.config["REVIEW_ENGINE"], conversation_id)
     audit.record(db(), g.login.user.username, "forget", conversation_id, f"{deleted.events} events, {deleted.rows}")
     return render_template(

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard.app import config, db, tracker
+from dashboard.app import config, db, t, tracker
 from ryggvett.review import audit
 from ryggvett.review.annotations import (
     ReviewError,
@@ -77,7 +77,7 @@ def index() -> str:
 def _conversation_or_404(conversation_id: str):
     conversation = load_conversation(tracker(), conversation_id)
     if conversation is None:
-        abort(404, "no such conversation (it may have been deleted)")
+        abort(404, t("err_no_conversation"))
     return conversation
 
 
@@ -105,7 +105,7 @@ def annotate(conversation_id: str, event_id: int) -> Response:
     conversation = _conversation_or_404(conversation_id)
     turn = next((t for t in conversation.messages if t.event_id == event_id), None)
     if turn is None:
-        abort(404, "no such message in this conversation")
+        abort(404, t("err_no_message"))
     form = request.form
     try:
         row = annotate_turn(
@@ -113,7 +113,7 @@ def annotate(conversation_id: str, event_id: int) -> Response:
             form.get("note", ""), set(current_app.config["INTENTS"]),
         )  # fmt: skip
     except ReviewError as error:
-        abort(400, str(error))
+        abort(400, t(error.key, **error.values))
     detail = f"turn {event_id}: {row.verdict}" + (f" -> {row.corrected_intent}" if row.corrected_intent else "")
     audit.record(db(), g.login.user.username, "annotate", conversation_id, detail)
     return _back(conversation_id, f"#turn-{event_id}")
@@ -130,7 +130,7 @@ def tag(conversation_id: str) -> Response:
             added = add_tag(db(), conversation_id, request.form.get("tag", ""), g.login.user.username)
             audit.record(db(), g.login.user.username, "tag", conversation_id, added)
     except ReviewError as error:
-        abort(400, str(error))
+        abort(400, t(error.key, **error.values))
     return _back(conversation_id)
 
 

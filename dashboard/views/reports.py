@@ -81,6 +81,6 @@ def callbacks() -> str:
 @blueprint.route("/callbacks/<int:request_id>/done", methods=["POST"])
 def callback_done(request_id: int) -> Response:
     if not mark_done(db(), request_id, g.login.user.username):
-        abort(404, "no such callback request")
+        abort(404, t("err_no_callback"))
     audit.record(db(), g.login.user.username, "callback_done", detail=f"request {request_id}")
     return redirect(url_for("reports.callbacks"))

@@ -31,7 +31,11 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
-    """A username, password or role that cannot be used."""
+    """A username, password or role that cannot be used; `key` names the text the dashboard shows."""
+
+    def __init__(self, key: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 class TooManyAttempts(Exception):
@@ -55,18 +59,22 @@ def _user(row: UserRow) -> User:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "err_password_short",
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+            min=MIN_PASSWORD_LENGTH,
+        )
 
 
 def create_user(session: Session, username: str, password: str, role: str) -> User:
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
-        raise AccountError("a username is 2–40 lower-case letters, digits, . _ or -")
+        raise AccountError("err_username", "a username is 2–40 lower-case letters, digits, . _ or -")
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError("err_role", f"role must be one of {', '.join(ROLES)}")
     check_password(password)
     if session.scalar(sa.select(UserRow.id).where(UserRow.username == username)) is not None:
-        raise AccountError(f"{username} already exists")
+        raise AccountError("err_user_exists", f"{username} already exists", name=username)
     row = UserRow(username=username, password_hash=_hasher.hash(password), role=role, active=True, created_at=utcnow())
     session.add(row)
     session.flush()
@@ -77,7 +85,7 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     check_password(password)
     row = session.get(UserRow, user_id)
     if row is None:
-        raise AccountError("no such user")
+        raise AccountError("err_no_user", "no such user")
     row.password_hash = _hasher.hash(password)
     # A new password ends every open login of that user.
     session.execute(sa.delete(SessionRow).where(SessionRow.user_id == user_id))
@@ -85,12 +93,12 @@ def set_password(session: Session, user_id: int, password: str) -> None:
 
 def set_role_and_active(session: Session, user_id: int, role: str, active: bool) -> None:
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError("err_role", f"role must be one of {', '.join(ROLES)}")
     row = session.get(UserRow, user_id)
     if row is None:
-        raise AccountError("no such user")
+        raise AccountError("err_no_user", "no such user")
     if row.role == "admin" and (role != "admin" or not active) and _active_admins(session) <= 1:
-        raise AccountError("the last active admin cannot be removed")
+        raise AccountError("err_last_admin", "the last active admin cannot be removed")
     row.role, row.active = role, active
     if not active:
         session.execute(sa.delete(SessionRow).where(SessionRow.user_id == user_id))

@@ -21,7 +21,11 @@ TAG = re.compile(r"^[\wæøåÆØÅ -]{1,40}$")
 
 
 class ReviewError(ValueError):
-    """A reviewer's input that cannot be stored as given."""
+    """A reviewer's input that cannot be stored as given; `key` names the text the dashboard shows."""
+
+    def __init__(self, key: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 def annotate_turn(
@@ -35,12 +39,12 @@ def annotate_turn(
     known_intents: set[str],
 ) -> TurnAnnotationRow:
     if turn.text is None:
-        raise ReviewError("only the person's messages can be annotated")
+        raise ReviewError("err_not_message", "only the person's messages can be annotated")
     if verdict not in VERDICTS:
-        raise ReviewError(f"verdict must be one of {', '.join(VERDICTS)}")
+        raise ReviewError("err_verdict", f"verdict must be one of {', '.join(VERDICTS)}")
     corrected = (corrected_intent or "").strip() or None
     if verdict == "wrong" and corrected is not None and corrected not in known_intents:
-        raise ReviewError(f"unknown intent: {corrected}")
+        raise ReviewError("err_unknown_intent", f"unknown intent: {corrected}", intent=corrected)
     if verdict == "correct":
         corrected = None
     row = TurnAnnotationRow(
@@ -71,7 +75,7 @@ def current_annotations(session: Session, conversation_id: str) -> dict[int, Tur
 def clean_tag(tag: str) -> str:
     tag = " ".join(tag.split()).lower()
     if not TAG.fullmatch(tag):
-        raise ReviewError("a tag is 1–40 letters, digits, spaces, - or _")
+        raise ReviewError("err_tag", "a tag is 1–40 letters, digits, spaces, - or _")
     return tag
 
 

@@ -141,3 +141,12 @@ def test_a_blank_origin_passes_only_with_same_origin_fetch_metadata(clinician, s
     assert refused.status_code == 403
     accepted = clinician.post(url, {"tag": "same-site"}, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
     assert accepted.status_code == 302
+
+
+def test_refusals_and_form_errors_are_explained_in_the_readers_language(clinician, admin):
+    assert "Bare en administrator kan åpne denne siden." in clinician.get("/admin/users").text
+    assert "Only an admin can open this page." in clinician.get("/admin/users?lang=en").text
+    short = admin.post("/admin/users", {"username": "newcomer", "password": "short", "role": "clinician"})
+    assert short.status_code == 400 and "Passordet må ha minst 12 tegn." in short.text
+    missing = html.unescape(clinician.get("/conversations/no-such-conversation?lang=nb").text)
+    assert "Samtalen finnes ikke" in missing
