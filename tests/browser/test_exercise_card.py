@@ -45,7 +45,9 @@ def test_exercise_cards_show_their_illustrations(new_page: Any, stack: Stack) ->
         expect(image).to_have_attribute("alt", "Illustrasjon av øvelsen")
         src = image.get_attribute("src")
         assert src.startswith(stack.web_url + "/exercises/") and src.endswith(".svg"), src
-        # Loaded and drawn, not a broken image.
+        # Loaded and drawn, not a broken image. The widget loads illustrations lazily, so an image
+        # the chat has already scrolled past loads only when the person scrolls back to it.
+        image.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     expect(w(page, ".replies button").filter(has_text="Det ble vondere")).to_be_visible()
     assert_clean(page)
