@@ -36,6 +36,17 @@ def _words(message: Message) -> str:
     return " ".join(t.text for t in tokens) if tokens else message.get(TEXT) or ""
 
 
+def _contiguous_weights(model: Any) -> Any:
+    """Store the weights column-major: scikit-learn multiplies by `coef_.T`, and scipy
+    copies a transposed row-major matrix (all n-gram weights) on every message."""
+    import numpy as np
+
+    classifier = model.steps[-1][1] if model is not None else None
+    if classifier is not None and hasattr(classifier, "coef_"):
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return model
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TfidfEnsemble(GraphComponent):
     @staticmethod
@@ -94,7 +105,7 @@ class TfidfEnsemble(GraphComponent):
         except ValueError:
             logger.warning("TfidfEnsemble: no trained model in %s; DIET alone decides", resource.name)
             model = None
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, _contiguous_weights(model))
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:

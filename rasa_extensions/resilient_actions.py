@@ -6,9 +6,11 @@ the person would see nothing (or a rule's next line without its answer).
 it returns the apology from content/system_messages.yml and ends the turn;
 the next message tries the action server again.
 
-It also validates the action server's answers with one compiled JSON-schema validator:
-Rasa 3.6 calls `jsonschema.validate`, which checks the schema itself again on every
-call; that was 40 % of the time of a whole turn (make bench). Same schema, same errors.
+It also validates the action server's answers faster, with the same outcome. Rasa 3.6 calls
+`jsonschema.validate`, which checks the schema itself again on every call (40 % of a turn in
+make bench), and tries each event against all 23 event schemas of a `oneOf`. Here each event
+is checked against the one schema its `event` name selects (the others differ in that name,
+so they cannot match); anything unusual goes through the full schema for the exact error.
 """
 
 from __future__ import annotations
@@ -56,9 +58,42 @@ def _response_validator() -> Any:
     return validator_for(schema)(schema)
 
 
+@lru_cache(maxsize=1)
+def _event_validators() -> dict[str, Any]:
+    from jsonschema.validators import validator_for
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    items = EVENTS_SCHEMA["items"]
+    common = {key: value for key, value in items.items() if key != "oneOf"}
+    validators = {}
+    for branch in items["oneOf"]:
+        schema = {**common, "allOf": [branch]}
+        validators[branch["properties"]["event"]["const"]] = validator_for(schema)(schema)
+    return validators
+
+
+def _plainly_valid(result: Any) -> bool:
+    if not isinstance(result, dict):
+        return False
+    events, responses = result.get("events", []), result.get("responses", [])
+    if not isinstance(events, list) or not isinstance(responses, list):
+        return False
+    if not all(isinstance(response, dict) for response in responses):
+        return False
+    validators = _event_validators()
+    for event in events:
+        name = event.get("event") if isinstance(event, dict) else None
+        validator = validators.get(name) if isinstance(name, str) else None
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
+
+
 def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     from jsonschema import ValidationError
 
+    if _plainly_valid(result):
+        return True
     try:
         _response_validator().validate(result)
         return True

@@ -145,7 +145,7 @@ def agent(action_server):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server))
+    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server, enable_selective_domain=True))
 
 
 @pytest.fixture()

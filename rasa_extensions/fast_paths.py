@@ -1,0 +1,127 @@
+"""Rasa 3.6 work repeated on every message that gives the same result each time, done once.
+
+Found by profiling `rasa run` under load (make bench); each change keeps Rasa's behaviour:
+- The graph runner worked out the same sub-graph for the same targets on every call.
+- Reading a stored event looked for its class among all Event subclasses, recursively.
+- Every call to the action server opened a new HTTP client session and TCP connection;
+  one kept-alive session per endpoint serves them all (a closed connection is retried once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Tuple, Type
+
+import aiohttp
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import Event
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
+
+logger = logging.getLogger(__name__)
+# Below Sanic's default keep-alive timeout (5 s), so the client drops an idle connection first.
+KEEP_ALIVE_SECONDS = 4.0
+
+
+def install() -> None:
+    if getattr(DaskGraphRunner.run, "memoised", False):
+        return
+    _memoise_graph_schemas()
+    _memoise_event_classes()
+    EndpointConfig.request = _request  # type: ignore[method-assign]
+
+
+def _memoise_graph_schemas() -> None:
+    plans: Dict[Tuple[int, Tuple[str, ...]], Dict[str, Any]] = {}
+    original = DaskGraphRunner._build_dask_graph
+
+    def run(
+        self: DaskGraphRunner, inputs: Dict[str, Any] | None = None, targets: List[str] | None = None
+    ) -> Dict[str, Any]:
+        import dask
+        from rasa.engine.exceptions import GraphRunError
+
+        run_targets = targets if targets else self._graph_schema.target_names
+        key = (id(self), tuple(run_targets))
+        if key not in plans:
+            plans[key] = original(self, self._graph_schema.minimal_graph_schema(run_targets))
+        run_graph = dict(plans[key])  # inputs are added per call
+        if inputs:
+            self._add_inputs_to_graph(inputs, run_graph)
+        try:
+            return dict(dask.get(run_graph, run_targets))
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+
+    run.memoised = True  # type: ignore[attr-defined]
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
+def _memoise_event_classes() -> None:
+    classes: Dict[str, Type[Event]] = {}
+    original = Event.resolve_by_type
+
+    def resolve_by_type(type_name: str, default: Type[Event] | None = None) -> Type[Event] | None:
+        if type_name in classes:
+            return classes[type_name]
+        found = original(type_name, default)
+        if found is not None and found is not default:
+            classes[type_name] = found
+        return found
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    session: aiohttp.ClientSession | None = getattr(endpoint, "_shared_session", None)
+    if session is None or session.closed or getattr(endpoint, "_shared_session_loop", None) is not loop:
+        auth = None
+        if endpoint.basic_auth:
+            auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+        session = aiohttp.ClientSession(
+            headers=endpoint.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
+        )
+        endpoint._shared_session = session  # type: ignore[attr-defined]
+        endpoint._shared_session_loop = loop  # type: ignore[attr-defined]
+    return session
+
+
+async def _request(
+    self: EndpointConfig,
+    method: str = "post",
+    subpath: str | None = None,
+    content_type: str | None = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Any | None:
+    """Rasa's EndpointConfig.request over a kept-alive session."""
+    import ssl
+
+    headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(kwargs.pop("headers", {}))
+    headers.update(self.headers)
+    sslcontext = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+    params = self.combine_parameters(kwargs)
+    url = concat_url(self.url, subpath)
+    for attempt in (1, 2):
+        session = _shared_session(self)
+        try:
+            async with session.request(
+                method, url, headers=headers, params=params, compress=compress, ssl=sslcontext, **kwargs
+            ) as response:
+                if response.status >= 400:
+                    raise ClientResponseError(response.status, response.reason, await response.content.read())
+                try:
+                    return await response.json()
+                except aiohttp.ContentTypeError:
+                    return None
+        except aiohttp.ServerDisconnectedError:
+            # The server closed a kept-alive connection (it restarted): once more on a new one.
+            if attempt == 2:
+                raise
+            logger.debug("%s closed a kept-alive connection; retrying on a new one", url)
+    return None

@@ -1,0 +1,98 @@
+"""The shortcuts found by profiling give Rasa's own answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.utils.endpoints import EndpointConfig
+from sanic import Sanic, response
+
+from rasa_extensions import fast_paths, resilient_actions
+from tests.servers import free_port
+
+resilient_actions.install()
+fast_paths.install()
+
+VALID = [
+    {"events": [], "responses": []},
+    {},
+    {
+        "events": [
+            {"event": "slot", "name": "language", "value": "nb", "timestamp": None},
+            {"event": "bot", "text": "Hei", "data": {"buttons": []}, "metadata": {}},
+            {"event": "followup", "name": "action_listen"},
+            {"event": "active_loop", "name": None},
+        ],
+        "responses": [{"text": "Hei", "buttons": [{"title": "Ja", "payload": "/affirm"}]}],
+    },
+    {"events": [{"event": "user", "text": None, "parse_data": {"intent": {"name": "greet"}}}]},
+]
+INVALID = [
+    [],
+    {"events": None},
+    {"events": "slot"},
+    {"events": [{"event": "slot", "value": 1}]},  # no name
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": ["slot"]}]},
+    {"events": [{"name": "language"}]},
+    {"events": ["slot"]},
+    {"responses": [1]},
+    {"responses": {"text": "x"}},
+    {"events": [{"event": "user", "text": 5}]},
+]
+
+
+@pytest.mark.parametrize("result", VALID)
+def test_valid_action_results_pass_as_with_the_full_schema(result):
+    resilient_actions._response_validator().validate(result)  # Rasa's schema agrees
+    assert RemoteAction("action_x", None)._validate_action_result(result)
+
+
+@pytest.mark.parametrize("result", INVALID)
+def test_invalid_action_results_fail_with_the_full_schemas_error(result):
+    assert not resilient_actions._response_validator().is_valid(result)
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        RemoteAction("action_x", None)._validate_action_result(result)
+
+
+def test_event_classes_resolve_as_before():
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # from the memo
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("bot") is BotUttered
+    assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_endpoint_requests_share_one_kept_alive_connection():
+    app = Sanic(f"keepalive_{free_port()}")
+    peers: list[int] = []
+
+    @app.post("/webhook")
+    async def webhook(request):
+        peers.append(request.conn_info.client_port)
+        return response.json({"echo": request.json["n"]})
+
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+
+    async def scenario():
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+        await server.startup()
+        try:
+            answers = [await endpoint.request(json={"n": n}, method="post") for n in range(5)]
+        finally:
+            server.close()
+            await server.wait_closed()
+        return answers
+
+    assert asyncio.run(scenario()) == [{"echo": n} for n in range(5)]
+    assert len(peers) == 5 and len(set(peers)) == 1  # one TCP connection for all five calls

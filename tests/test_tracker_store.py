@@ -1,0 +1,101 @@
+"""The tracker store's own queries store and read exactly what Rasa's SQLTrackerStore does, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rasa_extensions.masking_tracker_store import MaskingSQLTrackerStore
+from ryggvett.settings import PROJECT_ROOT
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def one_session(start: float, text: str) -> list:
+    user = UserUttered(text, {"name": "ask_painkillers", "confidence": 0.9}, timestamp=start + 2)
+    return [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start),
+        ActionExecuted("action_listen", timestamp=start + 1),
+        user,
+        SlotSet("language", "nb", timestamp=start + 3),
+        ActionExecuted("action_answer_topic", timestamp=start + 4),
+        BotUttered("Paracet hjelper lite på ryggsmerter.", timestamp=start + 5),
+        ActionExecuted("action_listen", timestamp=start + 6),
+    ]
+
+
+def save_in_turns(store, sender: str) -> None:
+    """As Rasa saves: after each turn, the tracker read back holding the latest session only."""
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, one_session(1_700_000_000.0, "Hjelper Paracet?"))))
+    tracker = asyncio.run(store.retrieve(sender))
+    for event in one_session(1_700_090_000.0, "Er det farlig å løfte?"):  # the session expired: a new one
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve(sender))
+    for event in one_session(1_700_090_010.0, "Kan jeg jobbe?")[2:6]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+
+
+def stored_rows(url: str, sender: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "select type_name, timestamp, intent_name, action_name, data from events "
+                "where sender_id = :sender order by id"
+            ),
+            {"sender": sender},
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_rows_and_trackers_match_rasas_own_store(database_url):
+    ours, rasas = MaskingSQLTrackerStore(DOMAIN, host=database_url), SQLTrackerStore(DOMAIN, host=database_url)
+    ours_id, rasas_id = f"ours-{uuid.uuid4()}", f"rasa-{uuid.uuid4()}"
+    save_in_turns(ours, ours_id)
+    save_in_turns(rasas, rasas_id)
+
+    mine, theirs = stored_rows(database_url, ours_id), stored_rows(database_url, rasas_id)
+    assert len(mine) == 20  # every event once, none repeated by the saves after each turn
+    assert [row[:4] for row in mine] == [row[:4] for row in theirs]
+    assert [row[4].replace(ours_id, "X") for row in mine] == [row[4].replace(rasas_id, "X") for row in theirs]
+
+    # Each store reads what the other wrote, the latest session and all of them alike.
+    for reader in (ours, rasas):
+        for sender in (ours_id, rasas_id):
+            latest = asyncio.run(reader.retrieve(sender))
+            full = asyncio.run(reader.retrieve_full_tracker(sender))
+            assert len(full.events) == 20
+            assert len(latest.events) == 12 and isinstance(latest.events[1], SessionStarted)
+            assert latest.latest_message.text == "Kan jeg jobbe?"
+            assert latest.get_slot("language") == "nb"
+    assert asyncio.run(ours.retrieve(f"nobody-{uuid.uuid4()}")) is None
+
+
+def test_phone_numbers_are_masked_when_stored(database_url):
+    store = MaskingSQLTrackerStore(DOMAIN, host=database_url)
+    sender = f"masking-{uuid.uuid4()}"
+    tracker = DialogueStateTracker.from_events(
+        sender, [ActionExecuted("action_listen"), UserUttered("ring meg på 912 34 567", {"name": "inform"})]
+    )
+    asyncio.run(store.save(tracker))
+    [_, user_row] = stored_rows(database_url, sender)
+    assert "912 34 567" not in user_row[4]
+    assert asyncio.run(store.retrieve(sender)).latest_message.text != "ring meg på 912 34 567"
