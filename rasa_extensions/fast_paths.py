@@ -1,7 +1,9 @@
 """Rasa 3.6 work repeated on every message that gives the same result each time, done once.
 
 Found by profiling `rasa run` under load (make bench); each change keeps Rasa's behaviour:
-- The graph runner worked out the same sub-graph for the same targets on every call.
+- The graph runner worked out the same sub-graph for the same targets on every call, and
+  dask's scheduler its order; the nodes now run in an order computed once (one thread, as
+  dask.get ran them).
 - Reading a stored event looked for its class among all Event subclasses, recursively.
 - Every call to the action server opened a new HTTP client session and TCP connection;
   one kept-alive session per endpoint serves them all (a closed connection is retried once).
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Tuple, Type
+from typing import Any, Dict, Type
 
 import aiohttp
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -32,29 +34,70 @@ def install() -> None:
 
 
 def _memoise_graph_schemas() -> None:
-    plans: Dict[Tuple[int, Tuple[str, ...]], Dict[str, Any]] = {}
+    plans: dict[tuple, tuple[dict[str, Any], list[str]]] = {}
     original = DaskGraphRunner._build_dask_graph
 
     def run(
-        self: DaskGraphRunner, inputs: Dict[str, Any] | None = None, targets: List[str] | None = None
-    ) -> Dict[str, Any]:
-        import dask
+        self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
+    ) -> dict[str, Any]:
         from rasa.engine.exceptions import GraphRunError
 
         run_targets = targets if targets else self._graph_schema.target_names
-        key = (id(self), tuple(run_targets))
+        key = (id(self), tuple(run_targets), tuple(sorted(inputs or ())))
         if key not in plans:
-            plans[key] = original(self, self._graph_schema.minimal_graph_schema(run_targets))
-        run_graph = dict(plans[key])  # inputs are added per call
+            graph = original(self, self._graph_schema.minimal_graph_schema(run_targets))
+            with_inputs = dict(graph)
+            self._add_inputs_to_graph(inputs, with_inputs)
+            plans[key] = graph, _execution_order(with_inputs, run_targets)
+        graph, order = plans[key]
+        run_graph = dict(graph)  # inputs are added per call
         if inputs:
             self._add_inputs_to_graph(inputs, run_graph)
         try:
-            return dict(dask.get(run_graph, run_targets))
+            results = _execute(run_graph, order)
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
+        return dict(results[target] for target in run_targets)
 
     run.memoised = True  # type: ignore[attr-defined]
+    DaskGraphRunner.rasa_run = DaskGraphRunner.run  # type: ignore[attr-defined]
     DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
+def _is_task(value: Any) -> bool:
+    return type(value) is tuple and bool(value) and callable(value[0])
+
+
+def _execution_order(graph: dict[str, Any], targets: list[str]) -> list[str]:
+    """The graph's keys, each after the keys its task needs (what dask's local scheduler works out per call)."""
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(key: str, path: tuple[str, ...]) -> None:
+        if key in placed or key not in graph:  # not a key: dask passes it on as it is
+            return
+        if key in path:
+            raise RuntimeError(f"cycle in the graph at {key}")
+        task = graph[key]
+        for needed in task[1:] if _is_task(task) else ():
+            place(needed, (*path, key))
+        placed.add(key)
+        order.append(key)
+
+    for target in targets:
+        place(target, ())
+    return order
+
+
+def _execute(graph: dict[str, Any], order: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for key in order:
+        task = graph[key]
+        if _is_task(task):
+            results[key] = task[0](*[results.get(arg, arg) for arg in task[1:]])
+        else:
+            results[key] = task
+    return results
 
 
 def _memoise_event_classes() -> None:

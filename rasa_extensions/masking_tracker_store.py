@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Waits between attempts: a database restart usually takes a few seconds.
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
+SESSION_INDEX = "ix_events_sender_session_start"
 
 
 def mask_personal_events(tracker: DialogueStateTracker) -> None:
@@ -61,6 +62,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._queries = EventQueries(self.SQLEvent.__table__)
+        _create_session_index(self.engine, self.SQLEvent.__tablename__)
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
         for delay in RETRY_DELAYS:
@@ -119,6 +121,17 @@ class EventQueries:
         self.all_sessions = sa.select(column.data).where(sender).order_by(column.id)
         self.count_latest = sa.select(sa.func.count()).select_from(events).where(sender, in_latest_session)
         self.insert = events.insert()
+
+
+def _create_session_index(engine: sa.engine.Engine, table: str) -> None:
+    # Every read and save looks up the conversation's latest session start; with this
+    # index that comes from the index alone, however many events the conversation holds.
+    statement = sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_INDEX} ON {table} (sender_id, type_name, timestamp)")
+    try:
+        with engine.begin() as connection:
+            connection.execute(statement)
+    except sa.exc.DBAPIError as error:  # another server created it at the same moment
+        logger.info("Tracker store index %s not created here: %s", SESSION_INDEX, error.orig)
 
 
 def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic, response
@@ -96,3 +97,18 @@ def test_endpoint_requests_share_one_kept_alive_connection():
 
     assert asyncio.run(scenario()) == [{"echo": n} for n in range(5)]
     assert len(peers) == 5 and len(set(peers)) == 1  # one TCP connection for all five calls
+
+
+async def test_the_graph_runs_as_with_dask(agent, monkeypatch):
+    messages = ["Hjelper Paracet mot vondt i ryggen?", "jeg klarer ikke å holde på urinen", "hei", "/greet", "more"]
+    sender = "graph-runner"
+    await agent.handle_text("Er det farlig å løfte?", sender_id=sender)
+
+    async def parse_and_predict():
+        parsed = [await agent.parse_message(text) for text in messages]
+        return parsed, await agent.predict_next_for_sender_id(sender)
+
+    ours = await parse_and_predict()
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.rasa_run)
+    assert await parse_and_predict() == ours
+    assert ours[0][0]["intent"]["name"] == "ask_medication"

@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_extensions.masking_tracker_store import MaskingSQLTrackerStore
+from rasa_extensions.masking_tracker_store import SESSION_INDEX, MaskingSQLTrackerStore
 from ryggvett.settings import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -99,3 +99,12 @@ def test_phone_numbers_are_masked_when_stored(database_url):
     [_, user_row] = stored_rows(database_url, sender)
     assert "912 34 567" not in user_row[4]
     assert asyncio.run(store.retrieve(sender)).latest_message.text != "ring meg på 912 34 567"
+
+
+def test_the_latest_session_start_is_indexed(database_url):
+    store = MaskingSQLTrackerStore(DOMAIN, host=database_url)
+    MaskingSQLTrackerStore(DOMAIN, host=database_url)  # a second server starting finds it in place
+    indexes = sa.inspect(store.engine).get_indexes("events")
+    assert {"name": SESSION_INDEX, "columns": ["sender_id", "type_name", "timestamp"]} in [
+        {"name": index["name"], "columns": index["column_names"]} for index in indexes
+    ]
