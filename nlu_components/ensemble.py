@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from ryggvett.text_classifier import train_tfidf_classifier
+from ryggvett.text_classifier import predict_proba, train_tfidf_classifier
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf.skops"
@@ -112,7 +112,7 @@ class TfidfEnsemble(GraphComponent):
             return messages
         weight = float(self.config["weight"])
         texts = [_words(m) for m in messages]
-        for message, probabilities in zip(messages, self.model.predict_proba(texts), strict=True):
+        for message, probabilities in zip(messages, predict_proba(self.model, texts), strict=True):
             if not message.get(TEXT) or message.get(TEXT).startswith("/"):
                 continue
             diet = {r["name"]: float(r["confidence"]) for r in message.get(INTENT_RANKING_KEY) or ()}

@@ -6,7 +6,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   dask.get ran them).
 - Reading a stored event looked for its class among all Event subclasses, recursively.
 - Every call to the action server opened a new HTTP client session and TCP connection;
-  one kept-alive session per endpoint serves them all (a closed connection is retried once).
+  one kept-alive session per endpoint serves them all (a closed connection is retried once),
+  and encodes the request with ujson (already Sanic's JSON library).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from typing import Any, Dict, Type
 
 import aiohttp
+import ujson
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
@@ -127,6 +129,7 @@ def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
             auth=auth,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
+            json_serialize=ujson.dumps,  # the whole conversation goes with each call; ujson is 2-3x faster
         )
         endpoint._shared_session = session  # type: ignore[attr-defined]
         endpoint._shared_session_loop = loop  # type: ignore[attr-defined]

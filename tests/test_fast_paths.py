@@ -112,3 +112,16 @@ async def test_the_graph_runs_as_with_dask(agent, monkeypatch):
     monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.rasa_run)
     assert await parse_and_predict() == ours
     assert ours[0][0]["intent"]["name"] == "ask_medication"
+
+
+def test_tfidf_probabilities_as_the_pipeline_gives_them():
+    import numpy as np
+
+    from ryggvett.text_classifier import predict_proba, train_tfidf_classifier
+
+    texts = ["hjelper paracet", "er ibux farlig", "kan jeg løfte", "er det trygt å trene", "hei", "hallo der"]
+    model = train_tfidf_classifier(texts, ["med", "med", "move", "move", "greet", "greet"])
+    asked = ["paracet mot ryggen?", "trene med vondt", "heisann", ""]
+    ours = predict_proba(model, asked)
+    assert ours.shape == (4, 3)
+    assert np.array_equal(ours, model.predict_proba(asked))
