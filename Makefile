@@ -50,7 +50,7 @@ TRAINING_LIST := build/training-files.txt
 $(shell mkdir -p build && printf '%s\n' $(sort $(TRAINING_FILES)) > $(TRAINING_LIST).new && \
 	(cmp -s $(TRAINING_LIST).new $(TRAINING_LIST) || mv $(TRAINING_LIST).new $(TRAINING_LIST)); rm -f $(TRAINING_LIST).new)
 
-.PHONY: bench audit services dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
+.PHONY: bench profile audit services dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
 
 help:
 	@echo "make run       set up if needed, then start the assistant (action server + Rasa)"
@@ -58,6 +58,7 @@ help:
 	@echo "make test      set up if needed, then run every check and test"
 	@echo "make validate  content and Rasa data validation;  make train  train if data changed"
 	@echo "make evaluate  NLU figures on the held-out test set (reports/)"
+	@echo "make bench     speed against Rasa's default assistant;  make profile  where the time goes"
 	@echo "make dashboard-admin ADMIN=name   create the clinicians' dashboard's first admin"
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/find-python310.sh
@@ -215,6 +216,11 @@ evaluate: setup
 # timing a training of our model (about 6 minutes).
 bench: setup $(MODEL)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Where the time goes: both servers sampled with py-spy under load (bench/profile.py):
+# reports/profile.md and flame graphs reports/profile-*.svg. PROFILE_ARGS="--workers 2".
+profile: setup $(MODEL)
+	$(PY) -m bench.profile $(PROFILE_ARGS)
 
 # One pipeline variant measured on the held-out set: make experiment NAME=diet_small
 experiment: setup $(GENERATED)

@@ -35,6 +35,7 @@ class LevelResult:
     errors: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per answered message, by server process
 
     @property
     def throughput(self) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -43,12 +43,37 @@ HYPOTHETICAL = frozenset("if hvis dersom viss".split())
 URGENCY_ORDER = {None: 0, "emergency": 1, "gp_today": 2}
 
 
+Slot = tuple[tuple[str, ...], ...]  # alternatives -> consecutive words
+
+
+def _first_letter(word: str) -> str | None:
+    """The letter a token must begin with to match `word` (see word_matches); None: any."""
+    if word.startswith("*"):
+        return None
+    word = word[1:] if word.startswith("=") else word
+    return word[0] if word else None
+
+
+def index_by_first_letter(slot: Slot) -> dict[str | None, Slot]:
+    """For each first letter, the alternatives a token with that letter can begin, in their order."""
+    letters = {_first_letter(words[0]) for words in slot} - {None}
+    index = {letter: tuple(w for w in slot if _first_letter(w[0]) in (letter, None)) for letter in letters}
+    index[None] = tuple(w for w in slot if _first_letter(w[0]) is None)
+    return index
+
+
 @dataclass(frozen=True)
 class Pattern:
-    slots: tuple[tuple[tuple[str, ...], ...], ...]  # slot -> alternatives -> consecutive words
+    slots: tuple[Slot, ...]
     window: int = 5
     negation_reports: bool = False
     veto_next: frozenset[str] = frozenset()
+    # Tried for every token of every message: only alternatives that can match it.
+    by_letter: tuple[dict[str | None, Slot], ...] = field(default=(), compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_letter:
+            object.__setattr__(self, "by_letter", tuple(index_by_first_letter(slot) for slot in self.slots))
 
 
 @dataclass(frozen=True)
@@ -165,10 +190,10 @@ def _alternative_end(tokens: list[str], start: int, words: tuple[str, ...]) -> i
     return end
 
 
-def _find_slot(tokens: list[str], start: int, stop: int, slot) -> tuple[int, int] | None:
+def _find_slot(tokens: list[str], start: int, stop: int, slot: dict[str | None, Slot]) -> tuple[int, int] | None:
     for at in range(start, min(stop, len(tokens))):
         token = tokens[at]
-        for words in slot:
+        for words in slot.get(token[:1], slot[None]):
             # Most alternatives fail on their first word: test it before the call.
             if word_matches(token, words[0]):
                 end = _alternative_end(tokens, at, words)
@@ -180,11 +205,11 @@ def _find_slot(tokens: list[str], start: int, stop: int, slot) -> tuple[int, int
 def match(tokens: list[str], pattern: Pattern) -> tuple[int, int] | None:
     """The first span where the slots match in order, each within `window` tokens of the last."""
     for begin in range(len(tokens)):
-        found = _find_slot(tokens, begin, begin + 1, pattern.slots[0])
+        found = _find_slot(tokens, begin, begin + 1, pattern.by_letter[0])
         if not found:
             continue
         first, position = found[0], found[1]
-        for slot in pattern.slots[1:]:
+        for slot in pattern.by_letter[1:]:
             found = _find_slot(tokens, position, position + pattern.window + 1, slot)
             if not found:
                 break
