@@ -16,7 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from rasa_extensions import resilient_actions
+import rasa_extensions
 from rasa_extensions.protected_channels import log_failure
 from ryggvett.message_guard import (
     MAX_SENDER_LENGTH,
@@ -29,7 +29,7 @@ from ryggvett.message_guard import (
 )
 
 logger = logging.getLogger(__name__)
-resilient_actions.install()
+rasa_extensions.install()
 
 
 def allowed_origins() -> list[str]:

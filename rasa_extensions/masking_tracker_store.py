@@ -27,12 +27,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_extensions import fast_paths, resilient_actions
+import rasa_extensions
 from ryggvett.privacy import mask_personal_data
 
-# Loaded by every `rasa run` (endpoints.yml), so the action-server apology is always in place.
-resilient_actions.install()
-fast_paths.install()
+# Loaded by every `rasa run` (endpoints.yml), so the patches are always in place.
+rasa_extensions.install()
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Waits between attempts: a database restart usually takes a few seconds.

@@ -30,7 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from rasa_extensions import resilient_actions
+import rasa_extensions
 from ryggvett.message_guard import (
     BadRequest,
     IncomingMessage,
@@ -43,7 +43,7 @@ from ryggvett.message_guard import (
 )
 
 logger = logging.getLogger(__name__)
-resilient_actions.install()
+rasa_extensions.install()
 
 
 def presented_token(request: Request) -> str:

@@ -26,13 +26,10 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 
-from ryggvett.language import detect
 from ryggvett.message_guard import system_message
 from ryggvett.settings import default_language
 
 logger = logging.getLogger(__name__)
-# Run inside Rasa's slot extraction, which already survives a failure on its own.
-SILENT_ON_FAILURE = frozenset({"action_validate_slot_mappings"})
 FAILURES = (RasaException, ClientResponseError, aiohttp.ClientError, asyncio.TimeoutError)
 
 
@@ -44,10 +41,8 @@ def apology(language: str) -> List[Event]:
 
 
 def apology_language(tracker: Any) -> str:
-    """The latest message's language when it tells (the action server that would say so is down)."""
-    text = (tracker.latest_message.text if tracker.latest_message else "") or ""
-    detected = detect(text).language if text and not text.startswith("/") else None
-    return detected or tracker.get_slot("language") or default_language()
+    """The conversation's language, which the turn hook has already set for this message."""
+    return tracker.get_slot("language") or default_language()
 
 
 @lru_cache(maxsize=1)
@@ -114,8 +109,6 @@ def install() -> None:
         except ActionExecutionRejection:
             raise
         except FAILURES as error:
-            if self.name() in SILENT_ON_FAILURE:
-                raise
             logger.error(
                 "Action server failed running %s for %s (%s): sent the technical-problem apology",
                 self.name(),

@@ -145,9 +145,9 @@ def agent(action_server):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from rasa_extensions import fast_paths
+    import rasa_extensions
 
-    fast_paths.install()  # as in `rasa run` (endpoints.yml's tracker store installs it)
+    rasa_extensions.install()  # as in `rasa run` (its tracker store and channels install it)
     return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server, enable_selective_domain=True))
 
 

@@ -10,8 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions_answers import ActionAnswerMore, ActionAnswerTopic, ActionClarifyOptions, ActionListSources
 from actions.actions_safety import ActionMarkCrisis, ActionMarkRedFlag
-from actions.actions_turn import ValidateSlotMappings
-from ryggvett.responses import render
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
 
@@ -116,61 +114,6 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
     assert events == []
 
 
-@pytest.mark.parametrize(
-    ("text", "intent", "entities", "slots", "expected"),
-    [
-        ("Does Voltaren help?", "ask_medication", [], {"language": "nb"}, {"language": "en", "language_pinned": False}),
-        ("Hjelper Voltaren?", "ask_medication", [], {"language": "en"}, {"language": "nb", "language_pinned": False}),
-        ("ok", "affirm", [], {"language": "en"}, {"language": "en", "language_pinned": False}),
-        (
-            "Kan du svare på engelsk?",
-            "change_language",
-            [{"entity": "language", "value": "en", "start": 17, "end": 24}],
-            {"language": "nb"},
-            {"language": "en", "language_pinned": True},
-        ),
-        (
-            "Hjelper Voltaren?",
-            "ask_medication",
-            [],
-            {"language": "en", "language_pinned": True},
-            {"language": "en", "language_pinned": True},
-        ),
-        ("switch language", "change_language", [], {"language": "en"}, {"language": "nb", "language_pinned": True}),
-    ],
-)
-async def test_the_turn_hook_sets_the_answer_language(domain, tracker_factory, text, intent, entities, slots, expected):
-    tracker = tracker_factory(text, intent, entities, slots=slots)
-    messages, events = await run(ValidateSlotMappings(), tracker, domain)
-    assert messages == []
-    assert slots_set(events) == {**expected, "red_flag_urgency": None, "diagnosis_question": False}
-
-
-@pytest.mark.parametrize(("text", "language"), [("Er det farlig å løfte?", "nb"), ("Is it safe to lift?", "en")])
-async def test_the_first_turn_starts_with_the_disclaimer_in_the_persons_language(
-    domain, tracker_factory, text, language
-):
-    tracker = tracker_factory(text, "ask_movement_safety", slots={"disclaimer_shown": False, "language": "nb"})
-    messages, events = await run(ValidateSlotMappings(), tracker, domain)
-    disclaimer = render(domain["responses"], "utter_disclaimer", language)["text"]
-    assert [m["text"] for m in messages] == [disclaimer]
-    assert "113" in disclaimer and "116 117" in disclaimer
-    assert slots_set(events) == {
-        "language": language,
-        "language_pinned": False,
-        "red_flag_urgency": None,
-        "diagnosis_question": False,
-        "disclaimer_shown": True,
-    }
-
-
-async def test_a_red_flag_first_turn_is_not_delayed_by_the_disclaimer(domain, tracker_factory):
-    tracker = tracker_factory("I can't control my bladder", "report_red_flag", slots={"disclaimer_shown": False})
-    messages, events = await run(ValidateSlotMappings(), tracker, domain)
-    assert messages == []
-    assert SlotSet("disclaimer_shown", True) not in events
-
-
 async def test_safety_markers_set_their_slots(domain, tracker_factory):
     assert (await run(ActionMarkRedFlag(), tracker_factory(), domain)) == ([], [SlotSet("red_flag_raised", True)])
     assert (await run(ActionMarkCrisis(), tracker_factory(), domain)) == ([], [SlotSet("crisis_raised", True)])
@@ -192,43 +135,3 @@ async def test_clarify_offers_common_topics_when_nothing_is_plausible(base, doma
     messages, _ = await run(ActionClarifyOptions(), tracker, domain)
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
     assert messages[0]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")
-
-
-@pytest.mark.parametrize(
-    ("text", "intent", "safety", "urgency"),
-    [
-        ("jeg har mistet kontrollen over blæra", "report_red_flag", {"urgency": "emergency"}, "emergency"),
-        ("I have a fever and back pain", "report_red_flag", {"urgency": "gp_today"}, "gp_today"),
-        ("something is very wrong", "report_red_flag", {"urgency": None}, None),
-        ("er det farlig å løfte?", "ask_movement_safety", {"urgency": None}, None),
-    ],
-)
-async def test_the_turn_hook_passes_on_the_red_flag_urgency(domain, tracker_factory, text, intent, safety, urgency):
-    tracker = tracker_factory(text, intent)
-    tracker.latest_message["safety"] = safety
-    _, events = await run(ValidateSlotMappings(), tracker, domain)
-    assert slots_set(events)["red_flag_urgency"] == urgency
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Har jeg prolaps?", True),
-        ("Do I have sciatica?", True),
-        ("Hva er prolaps?", False),
-        ("what is sciatica", False),
-    ],
-)
-async def test_the_turn_hook_marks_requests_for_a_diagnosis(domain, tracker_factory, text, expected):
-    _, events = await run(ValidateSlotMappings(), tracker_factory(text, "ask_pain_meaning"), domain)
-    assert slots_set(events)["diagnosis_question"] is expected
-
-
-@pytest.mark.parametrize("language", ["nb", "en"])
-async def test_the_web_widget_opening_payload_takes_the_page_language(domain, tracker_factory, language):
-    tracker = tracker_factory("/greet", "greet", slots={"language": "nb", "disclaimer_shown": False})
-    tracker.events[-1]["metadata"] = {"language": language}
-    dispatcher = CollectingDispatcher()
-    events = await ValidateSlotMappings().run(dispatcher, tracker, domain)
-    assert (SlotSet("language", "en") in events) == (language == "en")
-    assert dispatcher.messages[0]["text"] == render(domain["responses"], "utter_disclaimer", language)["text"]
