@@ -5,6 +5,9 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   dask's scheduler its order; the nodes now run in an order computed once (one thread, as
   dask.get ran them).
 - Reading a stored event looked for its class among all Event subclasses, recursively.
+- The rule policy matched every rule against the conversation's states on each prediction;
+  a rule only looks as far back as it is long, so the matching rules for the same latest
+  states are remembered.
 - Every call to the action server opened a new HTTP client session and TCP connection;
   one kept-alive session per endpoint serves them all (a closed connection is retried once),
   and encodes the request with ujson (already Sanic's JSON library).
@@ -13,16 +16,20 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from typing import Any, Dict, Type
+from typing import Any, Dict, List, Set, Tuple, Type
 
 import aiohttp
 import ujson
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
 
 logger = logging.getLogger(__name__)
+# Distinct latest states remembered per rule table; real conversations reach a few hundred.
+RULE_MEMO_SIZE = 20_000
 # Below Sanic's default keep-alive timeout (5 s), so the client drops an idle connection first.
 KEEP_ALIVE_SECONDS = 4.0
 
@@ -32,6 +39,7 @@ def install() -> None:
         return
     _memoise_graph_schemas()
     _memoise_event_classes()
+    _memoise_rule_matching()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -115,6 +123,30 @@ def _memoise_event_classes() -> None:
         return found
 
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def _memoise_rule_matching() -> None:
+    original = RulePolicy._get_possible_keys
+    # Per rule table: the table itself (held, so its id is not reused by a reloaded model's),
+    # its longest rule, and the matching rules found for each run of latest states.
+    tables: Dict[int, Tuple[Dict[str, str], int, Dict[str, Set[str]]]] = {}
+
+    def _get_possible_keys(self: RulePolicy, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> Set[str]:
+        table = tables.get(id(lookup))
+        if table is None or table[0] is not lookup:
+            depth = max((len(RulePolicy._rule_key_to_state(key)) for key in lookup), default=0)
+            table = tables[id(lookup)] = (lookup, depth, {})
+        _, depth, memo = table
+        # States further back than the longest rule never change which rules apply.
+        latest = json.dumps(states[-depth:] if depth else [], sort_keys=True, default=repr)
+        if latest not in memo:
+            if len(memo) >= RULE_MEMO_SIZE:
+                memo.clear()
+            memo[latest] = original(self, lookup, states)
+        return set(memo[latest])
+
+    RulePolicy.rasa_get_possible_keys = original  # type: ignore[attr-defined]
+    RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

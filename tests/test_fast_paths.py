@@ -7,11 +7,13 @@ import asyncio
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic, response
 
+from bench.load import RYGGVETT_SCRIPTS
 from rasa_extensions import fast_paths, resilient_actions
 from tests.servers import free_port
 
@@ -112,6 +114,35 @@ async def test_the_graph_runs_as_with_dask(agent, monkeypatch):
     monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.rasa_run)
     assert await parse_and_predict() == ours
     assert ours[0][0]["intent"]["name"] == "ask_medication"
+
+
+FORM_SCRIPTS = [
+    ["Kan noen fra klinikken ringe meg?", "ja", "Kari", "12", "912 34 567"],
+    ["Can you give me some exercises for my back?", "yes please", "none of these", "about 6", "no", "stopp"],
+    ["Can someone from the clinic call me?", "yes", "I have a high fever and my back hurts a lot", "hei"],
+    ["Hjelper Paracet mot ryggsmerter?", "ja", "nei", "hver dag", "paracet og ibux", "cancel", "svar på engelsk"],
+]
+
+
+async def test_rule_matching_as_rasa_matches(agent):
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    policy = next(node._component for node in nodes if isinstance(node._component, RulePolicy))
+    tables = [policy.lookup["rules"], policy.lookup["rules_for_loop_unhappy_path"]]
+    compared = matched = 0
+    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
+        sender = f"rule-memo-{number}"
+        for text in script:
+            await agent.handle_text(text, sender_id=sender)
+        tracker = await agent.tracker_store.retrieve(sender)
+        for prior, _ in tracker.generate_all_prior_trackers():
+            states = policy._prediction_states(prior, agent.domain, rule_only_data=policy._get_rule_only_data())
+            for table in tables:
+                for _ in range(2):  # computed, then remembered
+                    ours = policy._get_possible_keys(table, states)
+                    assert ours == RulePolicy.rasa_get_possible_keys(policy, table, states)
+                compared += 1
+                matched += bool(ours)
+    assert compared > 200 and matched > 50
 
 
 def test_tfidf_probabilities_as_the_pipeline_gives_them():
