@@ -5,6 +5,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   dask's scheduler its order; the nodes now run in an order computed once (one thread, as
   dask.get ran them).
 - Reading a stored event looked for its class among all Event subclasses, recursively.
+- Every copy of a conversation (the policies make several per prediction) copied each slot
+  through `copy.copy`'s generic protocol; slots now copy their attributes directly.
 - The rule policy matched every rule against the conversation's states on each prediction;
   a rule only looks as far back as it is long, so the matching rules for the same latest
   states are remembered.
@@ -25,6 +27,7 @@ import ujson
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
+from rasa.shared.core.slots import Slot
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ def install() -> None:
     _memoise_graph_schemas()
     _memoise_event_classes()
     _memoise_rule_matching()
+    _copy_slots_directly()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -147,6 +151,17 @@ def _memoise_rule_matching() -> None:
 
     RulePolicy.rasa_get_possible_keys = original  # type: ignore[attr-defined]
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+
+
+def _copy_slots_directly() -> None:
+    # What copy.copy does for a plain object (a new instance sharing the attributes),
+    # without looking up and running its __reduce_ex__ protocol.
+    def __copy__(self: Slot) -> Slot:
+        duplicate = self.__class__.__new__(self.__class__)
+        duplicate.__dict__.update(self.__dict__)
+        return duplicate
+
+    Slot.__copy__ = __copy__  # type: ignore[attr-defined]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

@@ -75,6 +75,21 @@ def test_event_classes_resolve_as_before():
         Event.resolve_by_type("no_such_event")
 
 
+def test_slots_copy_as_copy_copy_did():
+    import copy
+
+    from rasa.shared.core.domain import Domain
+
+    from ryggvett.settings import PROJECT_ROOT
+
+    for slot in Domain.load(str(PROJECT_ROOT / "domain.yml")).slots:
+        duplicate = copy.copy(slot)
+        assert type(duplicate) is type(slot) and duplicate is not slot
+        assert duplicate.__dict__ == slot.__dict__
+        duplicate.value = "changed"
+        assert slot.value != "changed"
+
+
 def test_endpoint_requests_share_one_kept_alive_connection():
     app = Sanic(f"keepalive_{free_port()}")
     peers: list[int] = []
@@ -145,14 +160,22 @@ async def test_rule_matching_as_rasa_matches(agent):
     assert compared > 200 and matched > 50
 
 
-def test_tfidf_probabilities_as_the_pipeline_gives_them():
+def test_tfidf_features_and_probabilities_as_the_pipeline_gives_them():
     import numpy as np
 
-    from ryggvett.text_classifier import predict_proba, train_tfidf_classifier
+    from ryggvett.text_classifier import predict_proba, tfidf_features, train_tfidf_classifier
 
     texts = ["hjelper paracet", "er ibux farlig", "kan jeg løfte", "er det trygt å trene", "hei", "hallo der"]
     model = train_tfidf_classifier(texts, ["med", "med", "move", "move", "greet", "greet"])
-    asked = ["paracet mot ryggen?", "trene med vondt", "heisann", ""]
-    ours = predict_proba(model, asked)
-    assert ours.shape == (4, 3)
-    assert np.array_equal(ours, model.predict_proba(asked))
+    asked = ["paracet mot ryggen?", "trene med vondt", "heisann", "", "Paracet paracet PARACET", "æøå zzz"]
+    union = model.steps[0][1]
+    ours = tfidf_features([v for _, v in union.transformer_list], asked)
+    theirs = union.transform(asked).tocsr()
+    theirs.sort_indices()
+    assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
+    # Summed in another order, the l2 norm may differ in the last bit.
+    assert np.allclose(ours.data, theirs.data, rtol=1e-12, atol=0)
+    probabilities = predict_proba(model, asked)
+    assert probabilities.shape == (6, 3)
+    assert np.allclose(probabilities, model.predict_proba(asked), rtol=1e-12, atol=1e-15)
+    assert (probabilities.argmax(axis=1) == model.predict_proba(asked).argmax(axis=1)).all()
