@@ -10,6 +10,11 @@ answered as if all were well. Health conversations must not vanish like that, so
 store is used unwrapped: a database call that fails is retried for a few seconds (a
 restart), and if it still fails the error reaches the channel, which answers with the
 technical-problem apology instead (rasa_extensions/protected_channels.py).
+
+Each server keeps the conversations it saved last in memory (RYGGVETT_TRACKER_CACHE) and
+hands one back only while the database still holds exactly what it saved: the latest
+session's row count and last row id are read first, so a message that another server
+answered, or a deletion from the dashboard, sends the read to the database as before.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import asyncio
 import itertools
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, TypeVar
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Tuple, TypeVar
 
 import sqlalchemy as sa
 import ujson
@@ -29,6 +36,7 @@ from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import rasa_extensions
+from ryggvett import settings
 from ryggvett.privacy import mask_personal_data
 
 # Loaded by every `rasa run` (endpoints.yml), so the patches are always in place.
@@ -40,16 +48,49 @@ RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
 SESSION_INDEX = "ix_events_sender_session_start"
 
 
-def mask_personal_events(tracker: DialogueStateTracker) -> None:
+def mask_personal_events(tracker: DialogueStateTracker) -> bool:
+    """Masks personal data in the tracker's events; True when something was masked."""
+    masked_any = False
     for event in tracker.events:
         if isinstance(event, UserUttered) and event.text:
             masked = mask_personal_data(event.text)
             if masked != event.text:
                 event.text = masked
                 event.parse_data = {**event.parse_data, "text": masked}
+                masked_any = True
         # A form's from_text slot holds the raw message until validation replaces it.
         elif isinstance(event, SlotSet) and isinstance(event.value, str):
-            event.value = mask_personal_data(event.value)
+            masked = mask_personal_data(event.value)
+            masked_any = masked_any or masked != event.value
+            event.value = masked
+    return masked_any
+
+
+@dataclass(frozen=True)
+class Saved:
+    stamp: Tuple[int, int]  # the latest session's row count and last row id, as saved
+    tracker: DialogueStateTracker
+
+
+class SavedTrackers:
+    """The trackers this server saved last, each handed out at most once."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._saved: OrderedDict[str, Saved] = OrderedDict()
+
+    def put(self, sender_id: str, saved: Saved) -> None:
+        if self.size:
+            self._saved[sender_id] = saved
+            self._saved.move_to_end(sender_id)
+            while len(self._saved) > self.size:
+                self._saved.popitem(last=False)
+
+    def take(self, sender_id: str) -> Saved | None:
+        return self._saved.pop(sender_id, None)
+
+    def __contains__(self, sender_id: object) -> bool:
+        return sender_id in self._saved
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
@@ -62,6 +103,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._queries = EventQueries(self.SQLEvent.__table__)
+        self.saved = SavedTrackers(settings.tracker_cache_size())
         _create_session_index(self.engine, self.SQLEvent.__tablename__)
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
@@ -74,11 +116,15 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         return await operation()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        mask_personal_events(tracker)
+        masked = mask_personal_events(tracker)
         await self.stream_events(tracker)
-        await self._retrying(lambda: self._store_new_events(tracker), "saving")
+        stamp = await self._retrying(lambda: self._store_new_events(tracker), "saving")
+        # Kept only when reading it back would give the same tracker: the latest session alone
+        # (no session started in this turn), and no slot holding a value masked only in the rows.
+        if stamp[0] == len(tracker.events) and not masked:
+            self.saved.put(tracker.sender_id, Saved(stamp, tracker))
 
-    async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
+    async def _store_new_events(self, tracker: DialogueStateTracker) -> Tuple[int, int]:
         # Same rows as Rasa's save, in Core statements built once: its ORM queries
         # spent more time building SQL than SQLite spent running it (make bench).
         with self.engine.begin() as connection:
@@ -86,10 +132,21 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             rows = [_event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
             if rows:
                 connection.execute(self._queries.insert, rows)
+            return self._stamp(connection, tracker.sender_id)
+
+    def _stamp(self, connection: sa.engine.Connection, sender_id: str) -> Tuple[int, int]:
+        count, last_id = connection.execute(self._queries.stamp_latest, {"sender_id": sender_id}).one()
+        return int(count), int(last_id or 0)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         query = self._queries.all_sessions if fetch_events_from_all_sessions else self._queries.latest_session
         with self.engine.connect() as connection:
+            saved = None if fetch_events_from_all_sessions else self.saved.take(sender_id)
+            # Unchanged here since it was saved (a turn that failed after a save may have added
+            # events), and unchanged in the database.
+            unchanged_here = saved is not None and len(saved.tracker.events) == saved.stamp[0]
+            if unchanged_here and saved.stamp == self._stamp(connection, sender_id):
+                return saved.tracker
             # ujson reads the same values (checked on 19,508 stored events), a third faster.
             events = [ujson.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
         if self.domain and events:
@@ -121,6 +178,7 @@ class EventQueries:
         self.latest_session = sa.select(column.data).where(sender, in_latest_session).order_by(column.id)
         self.all_sessions = sa.select(column.data).where(sender).order_by(column.id)
         self.count_latest = sa.select(sa.func.count()).select_from(events).where(sender, in_latest_session)
+        self.stamp_latest = sa.select(sa.func.count(), sa.func.max(column.id)).where(sender, in_latest_session)
         self.insert = events.insert()
 
 

@@ -60,6 +60,11 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number") from None
 
 
+def tracker_cache_size() -> int:
+    """Conversations whose latest tracker a Rasa server keeps in memory between messages (0: none)."""
+    return max(0, _env_int("RYGGVETT_TRACKER_CACHE", 512))
+
+
 def retention_days() -> int:
     """Conversations whose last message is older than this are deleted (RYGGVETT_RETENTION_DAYS)."""
     return _env_int("RYGGVETT_RETENTION_DAYS", 180)

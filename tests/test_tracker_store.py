@@ -108,3 +108,81 @@ def test_the_latest_session_start_is_indexed(database_url):
     assert {"name": SESSION_INDEX, "columns": ["sender_id", "type_name", "timestamp"]} in [
         {"name": index["name"], "columns": index["column_names"]} for index in indexes
     ]
+
+
+def events_of(tracker: DialogueStateTracker) -> list[dict]:
+    return [event.as_dict() for event in tracker.events]
+
+
+def a_turn(start: float, text: str) -> list:
+    return one_session(start, text)[2:]
+
+
+def test_a_saved_tracker_comes_back_from_memory_only_while_the_database_agrees(database_url):
+    server, other_server = (MaskingSQLTrackerStore(DOMAIN, host=database_url) for _ in range(2))
+    fresh_reader = MaskingSQLTrackerStore(DOMAIN, host=database_url)
+    fresh_reader.saved.size = 0
+    sender = f"saved-{uuid.uuid4()}"
+    tracker = DialogueStateTracker.from_events(sender, one_session(1_700_000_000.0, "Hjelper Paracet?"))
+    asyncio.run(server.save(tracker))
+
+    # Read back from memory: the very object, and what the database holds.
+    again = asyncio.run(server.retrieve(sender))
+    assert again is tracker
+    assert events_of(again) == events_of(asyncio.run(fresh_reader.retrieve(sender)))
+    assert asyncio.run(server.retrieve(sender)) is not tracker  # handed out once only
+
+    # Another server answers the next message: this one reads it from the database.
+    for event in a_turn(1_700_000_010.0, "Er det farlig å løfte?"):
+        tracker.update(event)
+    asyncio.run(server.save(tracker))
+    theirs = asyncio.run(other_server.retrieve(sender))
+    for event in a_turn(1_700_000_020.0, "Kan jeg jobbe?"):
+        theirs.update(event)
+    asyncio.run(other_server.save(theirs))
+    ours = asyncio.run(server.retrieve(sender))
+    assert ours is not tracker and ours.latest_message.text == "Kan jeg jobbe?"
+    assert events_of(ours) == events_of(asyncio.run(fresh_reader.retrieve(sender)))
+
+    # Events added after the save (a turn that failed) are not handed out.
+    asyncio.run(server.save(ours))
+    for event in a_turn(1_700_000_030.0, "Ikke lagret"):
+        ours.update(event)
+    unsaved = asyncio.run(server.retrieve(sender))
+    assert unsaved is not ours and unsaved.latest_message.text == "Kan jeg jobbe?"
+
+    # Deleted from the dashboard: gone here too.
+    asyncio.run(server.save(unsaved))
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("delete from events where sender_id = :sender"), {"sender": sender})
+    engine.dispose()
+    assert asyncio.run(server.retrieve(sender)) is None
+
+
+def test_turns_whose_stored_form_differs_are_not_kept(database_url):
+    store = MaskingSQLTrackerStore(DOMAIN, host=database_url)
+    masked = f"masked-{uuid.uuid4()}"
+    tracker = DialogueStateTracker.from_events(
+        masked,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("912 34 567", {"name": "inform"}),
+            SlotSet("callback_phone", "912 34 567"),
+        ],
+        slots=DOMAIN.slots,
+    )
+    asyncio.run(store.save(tracker))
+    assert tracker.get_slot("callback_phone") == "912 34 567"  # the live slot still holds it
+    assert asyncio.run(store.retrieve(masked)).get_slot("callback_phone") != "912 34 567"
+
+    restarted = f"restarted-{uuid.uuid4()}"
+    tracker = DialogueStateTracker.from_events(restarted, one_session(1_700_000_000.0, "Hjelper Paracet?"))
+    asyncio.run(store.save(tracker))
+    assert restarted in store.saved
+    tracker = asyncio.run(store.retrieve(restarted))
+    for event in one_session(1_700_090_000.0, "Er det farlig å løfte?"):  # the session expired: a new one
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    assert restarted not in store.saved and masked not in store.saved
+    assert len(asyncio.run(store.retrieve(restarted)).events) == 8  # the new session, as Rasa reads it
