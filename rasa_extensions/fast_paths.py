@@ -7,6 +7,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - Reading a stored event looked for its class among all Event subclasses, recursively.
 - Every copy of a conversation (the policies make several per prediction) copied each slot
   through `copy.copy`'s generic protocol; slots now copy their attributes directly.
+- The message processor and the two policies deep-copy events and states for their debug
+  logs whether or not debug logging is on; the copies are now made only when it is.
 - The rule policy matched every rule against the conversation's states on each prediction;
   a rule only looks as far back as it is long, so the matching rules for the same latest
   states are remembered.
@@ -18,6 +20,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 from __future__ import annotations
 
 import asyncio
+import copy
+import importlib
 import json
 import logging
 from typing import Any, Dict, List, Set, Tuple, Type
@@ -31,6 +35,8 @@ from rasa.shared.core.slots import Slot
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
 
 logger = logging.getLogger(__name__)
+# Modules whose every copy.deepcopy is an argument of a structlog debug call (tests/test_fast_paths.py).
+COPIES_FOR_DEBUG_LOGS = ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy")
 # Distinct latest states remembered per rule table; real conversations reach a few hundred.
 RULE_MEMO_SIZE = 20_000
 # Below Sanic's default keep-alive timeout (5 s), so the client drops an idle connection first.
@@ -44,6 +50,7 @@ def install() -> None:
     _memoise_event_classes()
     _memoise_rule_matching()
     _copy_slots_directly()
+    _copy_for_debug_logs_only()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -162,6 +169,24 @@ def _copy_slots_directly() -> None:
         return duplicate
 
     Slot.__copy__ = __copy__  # type: ignore[attr-defined]
+
+
+class DebugLogCopies:
+    """Stands in for `copy` in a module that deep-copies only what it logs at debug level."""
+
+    def __init__(self, module: str) -> None:
+        self._logger = logging.getLogger(module)  # structlog filters by this logger's level
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        return copy.deepcopy(value, memo) if self._logger.isEnabledFor(logging.DEBUG) else value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _copy_for_debug_logs_only() -> None:
+    for name in COPIES_FOR_DEBUG_LOGS:
+        importlib.import_module(name).copy = DebugLogCopies(name)  # type: ignore[attr-defined]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

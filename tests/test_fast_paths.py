@@ -90,6 +90,32 @@ def test_slots_copy_as_copy_copy_did():
         assert slot.value != "changed"
 
 
+@pytest.mark.parametrize("module", fast_paths.COPIES_FOR_DEBUG_LOGS)
+def test_deep_copies_are_skipped_only_where_they_feed_debug_logs_alone(module):
+    import ast
+    import importlib
+    import inspect
+    import logging
+
+    source = importlib.import_module(module)
+    calls = [node for node in ast.walk(ast.parse(inspect.getsource(source))) if isinstance(node, ast.Call)]
+    copies = [call for call in calls if ast.unparse(call.func) == "copy.deepcopy"]
+    logged = [kw.value for call in calls if ast.unparse(call.func).startswith("structlogger.") for kw in call.keywords]
+    assert copies
+    assert all(any(copied is value for value in logged) for copied in copies), "a deepcopy outside a debug log"
+
+    value = {"events": [{"text": "hei"}]}
+    assert source.copy.deepcopy(value) is value  # debug logging is off
+    logger = logging.getLogger(module)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        duplicate = source.copy.deepcopy(value)
+    finally:
+        logger.setLevel(level)
+    assert duplicate == value and duplicate is not value and duplicate["events"] is not value["events"]
+
+
 def test_endpoint_requests_share_one_kept_alive_connection():
     app = Sanic(f"keepalive_{free_port()}")
     peers: list[int] = []
