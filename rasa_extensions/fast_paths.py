@@ -9,6 +9,9 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   through `copy.copy`'s generic protocol; slots now copy their attributes directly.
 - The message processor and the two policies deep-copy events and states for their debug
   logs whether or not debug logging is on; the copies are now made only when it is.
+- Both policies rebuild the conversation's states from its first event for each prediction,
+  replaying every event into a fresh copy; the replay now continues from where the last one
+  stopped, as long as the conversation has only grown since (a revert or restart starts over).
 - The rule policy matched every rule against the conversation's states on each prediction;
   a rule only looks as far back as it is long, so the matching rules for the same latest
   states are remembered.
@@ -24,13 +27,16 @@ import copy
 import importlib
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Set, Tuple, Type
 
 import aiohttp
 import ujson
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.slots import Slot
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
 
@@ -51,6 +57,7 @@ def install() -> None:
     _memoise_rule_matching()
     _copy_slots_directly()
     _copy_for_debug_logs_only()
+    _continue_state_histories()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -187,6 +194,94 @@ class DebugLogCopies:
 def _copy_for_debug_logs_only() -> None:
     for name in COPIES_FOR_DEBUG_LOGS:
         importlib.import_module(name).copy = DebugLogCopies(name)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Point:
+    """What Domain.states_for_tracker_history reads from the conversation before one action."""
+
+    hide_rule_turn: bool
+    followup: bool
+    loop_was_latest: bool
+    previous_action: Dict[str, Any] | None
+    state: Dict[str, Any]
+
+
+@dataclass
+class _History:
+    domain: Domain
+    replay: Any  # the conversation replayed up to `applied`
+    applied: List[Event] = field(default_factory=list)
+    points: List[_Point] = field(default_factory=list)
+
+
+def _point(domain: Domain, tracker: Any, hide_rule_turn: bool, omit_unset_slots: bool) -> _Point:
+    return _Point(
+        hide_rule_turn,
+        bool(tracker.followup_action),
+        tracker.latest_action_name == tracker.active_loop_name,
+        domain._get_prev_action_sub_state(tracker),
+        domain.get_active_state(tracker, omit_unset_slots=omit_unset_slots),
+    )
+
+
+def _points(domain: Domain, tracker: Any, omit_unset_slots: bool) -> List[_Point]:
+    """One point per action so far and one for now; the points before earlier actions are kept."""
+    events = tracker.applied_events()
+    histories = tracker.__dict__.setdefault("_ryggvett_state_histories", {})
+    history = histories.get((id(domain), omit_unset_slots))
+    grown = history is not None and len(events) >= len(history.applied)
+    if not (
+        grown
+        and history.domain is domain
+        and all(a is b for a, b in zip(history.applied, events[: len(history.applied)], strict=True))
+    ):
+        history = histories[(id(domain), omit_unset_slots)] = _History(domain, tracker.init_copy())
+    for event in events[len(history.applied) :]:
+        if isinstance(event, ActionExecuted):
+            history.points.append(_point(domain, history.replay, event.hide_rule_turn, omit_unset_slots))
+        history.replay.update(event)
+        history.applied.append(event)
+    return [*history.points, _point(domain, history.replay, False, omit_unset_slots)]
+
+
+def _continue_state_histories() -> None:
+    def states_for_tracker_history(
+        self: Domain,
+        tracker: Any,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Dict[str, Any] | None = None,
+    ) -> List[Dict[str, Any]]:
+        # Rasa's loop over the prior trackers, on the recorded points; each state is a fresh
+        # copy, since the policies change the states they get.
+        states: List[Dict[str, Any]] = []
+        last_ml_action_sub_state = None
+        turn_was_hidden = False
+        for point in _points(self, tracker, omit_unset_slots):
+            previous = dict(point.previous_action) if point.previous_action is not None else None
+            if ignore_rule_only_turns:
+                if not turn_was_hidden:
+                    last_ml_action_sub_state = previous
+                if not point.followup and not point.loop_was_latest:
+                    turn_was_hidden = point.hide_rule_turn
+                if turn_was_hidden:
+                    continue
+            state = {
+                kind: previous if kind == PREVIOUS_ACTION and sub is point.previous_action else dict(sub)
+                for kind, sub in point.state.items()
+            }
+            if ignore_rule_only_turns:
+                self._remove_rule_only_features(state, rule_only_data)
+                if states:
+                    self._substitute_rule_only_user_input(state, states[-1])
+                if last_ml_action_sub_state:
+                    state[PREVIOUS_ACTION] = last_ml_action_sub_state
+            states.append(self._clean_state(state))
+        return states
+
+    Domain.rasa_states_for_tracker_history = Domain.states_for_tracker_history  # type: ignore[attr-defined]
+    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

@@ -186,6 +186,38 @@ async def test_rule_matching_as_rasa_matches(agent):
     assert compared > 200 and matched > 50
 
 
+async def test_conversation_states_as_rasa_builds_them(agent):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUtteranceReverted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    rule_only_data = next(n._component for n in nodes if isinstance(n._component, RulePolicy))._get_rule_only_data()
+    arguments = [
+        {"omit_unset_slots": omit, "ignore_rule_only_turns": ignore, "rule_only_data": rule_only_data}
+        for omit in (False, True)
+        for ignore in (False, True)
+    ]
+    compared = 0
+    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
+        sender = f"states-{number}"
+        for text in script:
+            await agent.handle_text(text, sender_id=sender)
+        events = list((await agent.tracker_store.retrieve(sender)).events)
+        # Grown one event at a time, as during a turn: each answer continues the last replay.
+        growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
+        for event in [*events, UserUtteranceReverted(), *events[-4:]]:  # a revert starts over
+            growing.update(event)
+            for kwargs in arguments:
+                ours = agent.domain.states_for_tracker_history(growing, **kwargs)
+                assert ours == Domain.rasa_states_for_tracker_history(agent.domain, growing, **kwargs)
+                compared += 1
+                for state in ours:  # the policies change what they get; the next call must not see it
+                    for sub_state in state.values():
+                        sub_state.clear()
+    assert compared > 1000
+
+
 def test_tfidf_features_and_probabilities_as_the_pipeline_gives_them():
     import numpy as np
 
