@@ -17,6 +17,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 import rasa_extensions
+from rasa_extensions.long_lived_objects import freeze_once_started
 from rasa_extensions.protected_channels import log_failure
 from ryggvett.message_guard import (
     MAX_SENDER_LENGTH,
@@ -51,6 +52,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        freeze_once_started(webhook)
         sio = self.sio
         handlers = sio.handlers[self.namespace or "/"]
         accept_connection = handlers["connect"]

@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 import rasa_extensions
+from rasa_extensions.long_lived_objects import freeze_once_started
 from ryggvett.message_guard import (
     BadRequest,
     IncomingMessage,
@@ -146,6 +147,7 @@ class ProtectedRestInput(GuardedChannel, RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("custom_webhook_ProtectedRestInput", __name__)
+        freeze_once_started(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -184,6 +186,7 @@ class ProtectedCallbackInput(GuardedChannel, CallbackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("callback_webhook_ProtectedCallbackInput", __name__)
+        freeze_once_started(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -116,6 +116,37 @@ def test_deep_copies_are_skipped_only_where_they_feed_debug_logs_alone(module):
     assert duplicate == value and duplicate is not value and duplicate["events"] is not value["events"]
 
 
+def test_a_started_server_freezes_its_long_lived_objects():
+    import gc
+
+    from sanic import Blueprint
+
+    from rasa_extensions.long_lived_objects import freeze_once_started
+
+    app = Sanic(f"freeze_{free_port()}")
+    for name in ("rest", "callback"):  # two channels, one freeze
+        blueprint = Blueprint(f"freeze_{name}", url_prefix=f"/{name}")
+        blueprint.route("/")(lambda _request: response.text("ok"))
+        freeze_once_started(blueprint)
+        app.blueprint(blueprint)
+    port = free_port()
+
+    async def scenario():
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+        await server.startup()
+        await server.after_start()
+        frozen = gc.get_freeze_count()
+        server.close()
+        await server.wait_closed()
+        return frozen
+
+    gc.unfreeze()
+    try:
+        assert asyncio.run(scenario()) > 10_000
+    finally:
+        gc.unfreeze()
+
+
 def test_endpoint_requests_share_one_kept_alive_connection():
     app = Sanic(f"keepalive_{free_port()}")
     peers: list[int] = []
