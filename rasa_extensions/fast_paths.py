@@ -12,6 +12,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - Both policies rebuild the conversation's states from its first event for each prediction,
   replaying every event into a fresh copy; the replay now continues from where the last one
   stopped, as long as the conversation has only grown since (a revert or restart starts over).
+- Combining a message's sparse features deep-copied the first and stacked the others one
+  at a time through scipy's general block builder; they are now laid side by side at once.
 - The rule policy matched every rule against the conversation's states on each prediction;
   a rule only looks as far back as it is long, so the matching rules for the same latest
   states are remembered.
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Set, Tuple, Type
 
 import aiohttp
+import numpy as np
 import ujson
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -38,7 +41,11 @@ from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.slots import Slot
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
+from scipy import sparse
+from scipy.sparse._sputils import get_index_dtype, upcast
 
 logger = logging.getLogger(__name__)
 # Modules whose every copy.deepcopy is an argument of a structlog debug call (tests/test_fast_paths.py).
@@ -58,6 +65,7 @@ def install() -> None:
     _copy_slots_directly()
     _copy_for_debug_logs_only()
     _continue_state_histories()
+    _combine_sparse_features_at_once()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -282,6 +290,30 @@ def _continue_state_histories() -> None:
 
     Domain.rasa_states_for_tracker_history = Domain.states_for_tracker_history  # type: ignore[attr-defined]
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+
+
+def _combine_sparse_features_at_once() -> None:
+    original = Message._combine_features
+
+    def _combine_features(features: List[Features], featurizers: List[str]) -> Features | None:
+        blocks = [f.features for f in features]
+        if len(blocks) < 2 or not all(isinstance(block, sparse.coo_matrix) for block in blocks):
+            return original(features, featurizers)
+        rows = blocks[0].shape[0]
+        if any(block.shape[0] != rows for block in blocks):
+            return original(features, featurizers)  # Rasa's own error
+        # What scipy's hstack gives for COO blocks: data in block order, columns shifted.
+        offsets = np.cumsum([0, *(block.shape[1] for block in blocks[:-1])])
+        shape = (rows, sum(block.shape[1] for block in blocks))
+        index_dtype = get_index_dtype(maxval=max(shape))
+        data = np.concatenate([block.data for block in blocks]).astype(upcast(*(b.dtype for b in blocks)), copy=False)
+        row = np.concatenate([block.row for block in blocks]).astype(index_dtype, copy=False)
+        col = np.concatenate([block.col + offset for block, offset in zip(blocks, offsets, strict=True)])
+        matrix = sparse.coo_matrix((data, (row, col.astype(index_dtype, copy=False))), shape=shape)
+        return Features(matrix, features[0].type, features[0].attribute, featurizers)
+
+    Message.rasa_combine_features = staticmethod(original)  # type: ignore[attr-defined]
+    Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

@@ -123,26 +123,20 @@ def test_a_started_server_freezes_its_long_lived_objects():
 
     from rasa_extensions.long_lived_objects import freeze_once_started
 
-    app = Sanic(f"freeze_{free_port()}")
+    # Sanic's startup rewrites its HTTP class once per process, so the listeners the
+    # channels register are run here as Sanic runs them after the server has started.
+    listeners = []
     for name in ("rest", "callback"):  # two channels, one freeze
-        blueprint = Blueprint(f"freeze_{name}", url_prefix=f"/{name}")
-        blueprint.route("/")(lambda _request: response.text("ok"))
+        blueprint = Blueprint(f"freeze_{name}")
         freeze_once_started(blueprint)
-        app.blueprint(blueprint)
-    port = free_port()
-
-    async def scenario():
-        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-        await server.startup()
-        await server.after_start()
-        frozen = gc.get_freeze_count()
-        server.close()
-        await server.wait_closed()
-        return frozen
-
+        listeners += [f.listener for f in blueprint._future_listeners if f.event == "after_server_start"]
+    assert len(listeners) == 2
     gc.unfreeze()
     try:
-        assert asyncio.run(scenario()) > 10_000
+        asyncio.run(listeners[0](None, None))
+        frozen = gc.get_freeze_count()
+        asyncio.run(listeners[1](None, None))
+        assert frozen > 10_000 and gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
 
@@ -247,6 +241,33 @@ async def test_conversation_states_as_rasa_builds_them(agent):
                     for sub_state in state.values():
                         sub_state.clear()
     assert compared > 1000
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float64", "float64"), ("float32", "float64", "int64"), ("float32",)])
+def test_sparse_features_combine_as_rasa_combines_them(dtypes):
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy import sparse
+
+    generator = np.random.default_rng(7)
+    features = [
+        Features(
+            sparse.random(6, width, density=0.3, format="coo", dtype=dtype, random_state=generator),
+            "sequence",
+            "text",
+            f"featurizer-{number}",
+        )
+        for number, (width, dtype) in enumerate(zip((40, 70_000, 9), dtypes, strict=False))
+    ]
+    names = ["a", "b", "c"]
+    ours, rasas = Message._combine_features(features, names), Message.rasa_combine_features(features, names)
+    assert (ours.type, ours.attribute, ours.origin) == (rasas.type, rasas.attribute, rasas.origin)
+    assert ours.features.format == rasas.features.format and ours.features.shape == rasas.features.shape
+    for part in ("data", "row", "col"):
+        mine, theirs = getattr(ours.features, part), getattr(rasas.features, part)
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), part
+    assert features[0].features.shape == (6, 40)  # the inputs are left as they were
 
 
 def test_tfidf_features_and_probabilities_as_the_pipeline_gives_them():
