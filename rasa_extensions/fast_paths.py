@@ -17,6 +17,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - The rule policy matched every rule against the conversation's states on each prediction;
   a rule only looks as far back as it is long, so the matching rules for the same latest
   states are remembered.
+- Each parsed message built an empty Domain to check that the assistant's domain is not
+  empty; the empty domain's data is now built once.
 - Every call to the action server opened a new HTTP client session and TCP connection;
   one kept-alive session per endpoint serves them all (a closed connection is retried once),
   and encodes the request with ujson (already Sanic's JSON library).
@@ -66,6 +68,7 @@ def install() -> None:
     _copy_for_debug_logs_only()
     _continue_state_histories()
     _combine_sparse_features_at_once()
+    _memoise_empty_domain()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -314,6 +317,18 @@ def _combine_sparse_features_at_once() -> None:
 
     Message.rasa_combine_features = staticmethod(original)  # type: ignore[attr-defined]
     Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign]
+
+
+def _memoise_empty_domain() -> None:
+    empty: list[Dict[str, Any]] = []
+
+    def is_empty(self: Domain) -> bool:
+        if not empty:
+            empty.append(Domain.empty().as_dict())
+        return self.as_dict() == empty[0]
+
+    Domain.rasa_is_empty = Domain.is_empty  # type: ignore[attr-defined]
+    Domain.is_empty = is_empty  # type: ignore[method-assign]
 
 
 def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

@@ -75,6 +75,16 @@ def test_event_classes_resolve_as_before():
         Event.resolve_by_type("no_such_event")
 
 
+def test_empty_domains_are_told_as_before(domain):
+    from rasa.shared.core.domain import Domain
+
+    candidates = [Domain.empty(), Domain.from_dict({}), Domain.from_dict(domain), Domain.from_dict({"intents": ["x"]})]
+    for candidate in candidates:
+        assert candidate.is_empty() == Domain.rasa_is_empty(candidate)
+        assert candidate.is_empty() == Domain.rasa_is_empty(candidate)  # from the memo
+    assert Domain.empty().is_empty() and not Domain.from_dict(domain).is_empty()
+
+
 def test_slots_copy_as_copy_copy_did():
     import copy
 
