@@ -12,6 +12,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - Both policies rebuild the conversation's states from its first event for each prediction,
   replaying every event into a fresh copy; the replay now continues from where the last one
   stopped, as long as the conversation has only grown since (a revert or restart starts over).
+- The events a conversation applies (without reverted ones) were worked out from all its events
+  several times per prediction; they are remembered while the conversation has not changed.
 - Combining a message's sparse features deep-copied the first and stacked the others one
   at a time through scipy's general block builder; they are now laid side by side at once.
 - The rule policy matched every rule against the conversation's states on each prediction;
@@ -43,6 +45,7 @@ from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
@@ -69,6 +72,7 @@ def install() -> None:
     _continue_state_histories()
     _combine_sparse_features_at_once()
     _memoise_empty_domain()
+    _memoise_applied_events()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -224,6 +228,7 @@ class _History:
     replay: Any  # the conversation replayed up to `applied`
     applied: List[Event] = field(default_factory=list)
     points: List[_Point] = field(default_factory=list)
+    now: _Point | None = None  # the point for the replay as it stands
 
 
 def _point(domain: Domain, tracker: Any, hide_rule_turn: bool, omit_unset_slots: bool) -> _Point:
@@ -253,7 +258,10 @@ def _points(domain: Domain, tracker: Any, omit_unset_slots: bool) -> List[_Point
             history.points.append(_point(domain, history.replay, event.hide_rule_turn, omit_unset_slots))
         history.replay.update(event)
         history.applied.append(event)
-    return [*history.points, _point(domain, history.replay, False, omit_unset_slots)]
+        history.now = None
+    if history.now is None:
+        history.now = _point(domain, history.replay, False, omit_unset_slots)
+    return [*history.points, history.now]
 
 
 def _continue_state_histories() -> None:
@@ -317,6 +325,24 @@ def _combine_sparse_features_at_once() -> None:
 
     Message.rasa_combine_features = staticmethod(original)  # type: ignore[attr-defined]
     Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign]
+
+
+def _memoise_applied_events() -> None:
+    original = DialogueStateTracker.applied_events
+
+    def applied_events(self: DialogueStateTracker) -> List[Event]:
+        # A tracker's events are only ever appended to (or the deque replaced): the same deque,
+        # length and last event mean the same events.
+        events = self.events
+        last = events[-1] if events else None
+        known = self.__dict__.get("_ryggvett_applied_events")
+        if known is None or known[0] is not events or known[1] != len(events) or known[2] is not last:
+            known = (events, len(events), last, original(self))
+            self.__dict__["_ryggvett_applied_events"] = known
+        return list(known[3])  # callers may change the list they get
+
+    DialogueStateTracker.rasa_applied_events = original  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
 def _memoise_empty_domain() -> None:

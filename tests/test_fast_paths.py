@@ -85,6 +85,22 @@ def test_empty_domains_are_told_as_before(domain):
     assert Domain.empty().is_empty() and not Domain.from_dict(domain).is_empty()
 
 
+@pytest.mark.parametrize("max_event_history", [None, 3])
+def test_applied_events_follow_every_change_of_the_events(max_event_history):
+    from rasa.shared.core.events import Restarted, UserUtteranceReverted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("t", [], max_event_history=max_event_history)
+    steps = [ActionExecuted("action_listen"), UserUttered("hei"), ActionExecuted("utter_greet")]
+    steps += [UserUtteranceReverted(), UserUttered("igjen"), Restarted(), ActionExecuted("action_listen")]
+    for event in steps:
+        tracker.update(event)
+        assert tracker.applied_events() == DialogueStateTracker.rasa_applied_events(tracker)
+        assert tracker.applied_events() == DialogueStateTracker.rasa_applied_events(tracker)  # from the memo
+    tracker.events = type(tracker.events)([UserUttered("ny")])  # the deque replaced
+    assert tracker.applied_events() == DialogueStateTracker.rasa_applied_events(tracker) == list(tracker.events)
+
+
 def test_slots_copy_as_copy_copy_did():
     import copy
 
@@ -243,6 +259,10 @@ async def test_conversation_states_as_rasa_builds_them(agent):
         growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
         for event in [*events, UserUtteranceReverted(), *events[-4:]]:  # a revert starts over
             growing.update(event)
+            applied = growing.applied_events()
+            assert applied == DialogueStateTracker.rasa_applied_events(growing)
+            applied.clear()  # a caller's change must not reach the next caller
+            assert growing.applied_events() == DialogueStateTracker.rasa_applied_events(growing)
             for kwargs in arguments:
                 ours = agent.domain.states_for_tracker_history(growing, **kwargs)
                 assert ours == Domain.rasa_states_for_tracker_history(agent.domain, growing, **kwargs)
