@@ -223,12 +223,24 @@ class _Point:
 
 
 @dataclass
+class _Built:
+    """Rasa's states for a run of points, and its loop's variables after the last of them."""
+
+    states: List[Dict[str, Any]] = field(default_factory=list)
+    last_ml_action_sub_state: Dict[str, Any] | None = None
+    turn_was_hidden: bool = False
+
+
+@dataclass
 class _History:
     domain: Domain
     replay: Any  # the conversation replayed up to `applied`
     applied: List[Event] = field(default_factory=list)
     points: List[_Point] = field(default_factory=list)
     now: _Point | None = None  # the point for the replay as it stands
+    # Per way of building (ignore_rule_only_turns, the rule-only data held by its id): the
+    # states of `points[:len(states)]`; each depends only on the points before it.
+    built: Dict[Tuple[bool, int], Tuple[Any, _Built, List[int]]] = field(default_factory=dict)
 
 
 def _point(domain: Domain, tracker: Any, hide_rule_turn: bool, omit_unset_slots: bool) -> _Point:
@@ -241,7 +253,7 @@ def _point(domain: Domain, tracker: Any, hide_rule_turn: bool, omit_unset_slots:
     )
 
 
-def _points(domain: Domain, tracker: Any, omit_unset_slots: bool) -> List[_Point]:
+def _history(domain: Domain, tracker: Any, omit_unset_slots: bool) -> _History:
     """One point per action so far and one for now; the points before earlier actions are kept."""
     events = tracker.applied_events()
     histories = tracker.__dict__.setdefault("_ryggvett_state_histories", {})
@@ -261,7 +273,48 @@ def _points(domain: Domain, tracker: Any, omit_unset_slots: bool) -> List[_Point
         history.now = None
     if history.now is None:
         history.now = _point(domain, history.replay, False, omit_unset_slots)
-    return [*history.points, history.now]
+    return history
+
+
+def _state_at(
+    domain: Domain, built: _Built, point: _Point, ignore_rule_only_turns: bool, rule_only_data: Dict[str, Any] | None
+) -> Dict[str, Any] | None:
+    """One step of Rasa's loop in Domain.states_for_tracker_history; None for a hidden turn."""
+    previous = dict(point.previous_action) if point.previous_action is not None else None
+    if ignore_rule_only_turns:
+        if not built.turn_was_hidden:
+            built.last_ml_action_sub_state = previous
+        if not point.followup and not point.loop_was_latest:
+            built.turn_was_hidden = point.hide_rule_turn
+        if built.turn_was_hidden:
+            return None
+    state = {
+        kind: previous if kind == PREVIOUS_ACTION and sub is point.previous_action else dict(sub)
+        for kind, sub in point.state.items()
+    }
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if built.states:
+            domain._substitute_rule_only_user_input(state, built.states[-1])
+        if built.last_ml_action_sub_state:
+            state[PREVIOUS_ACTION] = built.last_ml_action_sub_state
+    return domain._clean_state(state)
+
+
+def _fresh_copies(states: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    # The policies change the states they get: each call gets its own sub-states, shared
+    # between its states exactly where Rasa's loop shares them.
+    copies: Dict[int, Dict[str, Any]] = {}
+    fresh = []
+    for state in states:
+        copied = {}
+        for kind, sub in state.items():
+            twin = copies.get(id(sub))
+            if twin is None:
+                twin = copies[id(sub)] = dict(sub)
+            copied[kind] = twin
+        fresh.append(copied)
+    return fresh
 
 
 def _continue_state_histories() -> None:
@@ -272,32 +325,26 @@ def _continue_state_histories() -> None:
         ignore_rule_only_turns: bool = False,
         rule_only_data: Dict[str, Any] | None = None,
     ) -> List[Dict[str, Any]]:
-        # Rasa's loop over the prior trackers, on the recorded points; each state is a fresh
-        # copy, since the policies change the states they get.
-        states: List[Dict[str, Any]] = []
-        last_ml_action_sub_state = None
-        turn_was_hidden = False
-        for point in _points(self, tracker, omit_unset_slots):
-            previous = dict(point.previous_action) if point.previous_action is not None else None
-            if ignore_rule_only_turns:
-                if not turn_was_hidden:
-                    last_ml_action_sub_state = previous
-                if not point.followup and not point.loop_was_latest:
-                    turn_was_hidden = point.hide_rule_turn
-                if turn_was_hidden:
-                    continue
-            state = {
-                kind: previous if kind == PREVIOUS_ACTION and sub is point.previous_action else dict(sub)
-                for kind, sub in point.state.items()
-            }
-            if ignore_rule_only_turns:
-                self._remove_rule_only_features(state, rule_only_data)
-                if states:
-                    self._substitute_rule_only_user_input(state, states[-1])
-                if last_ml_action_sub_state:
-                    state[PREVIOUS_ACTION] = last_ml_action_sub_state
-            states.append(self._clean_state(state))
-        return states
+        history = _history(self, tracker, omit_unset_slots)
+        way = (ignore_rule_only_turns, id(rule_only_data))
+        held = history.built.get(way)
+        if held is None or held[0] is not rule_only_data:
+            held = history.built[way] = (rule_only_data, _Built(), [0])
+        built, done = held[1], held[2]
+        for point in history.points[done[0] :]:
+            state = _state_at(self, built, point, ignore_rule_only_turns, rule_only_data)
+            if state is not None:
+                built.states.append(state)
+        done[0] = len(history.points)
+        # The current point may still change: its step runs on a copy of the loop's variables.
+        now = _state_at(
+            self,
+            _Built(built.states, built.last_ml_action_sub_state, built.turn_was_hidden),
+            history.now,
+            ignore_rule_only_turns,
+            rule_only_data,
+        )
+        return _fresh_copies(built.states if now is None else [*built.states, now])
 
     Domain.rasa_states_for_tracker_history = Domain.states_for_tracker_history  # type: ignore[attr-defined]
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]

@@ -237,6 +237,20 @@ async def test_rule_matching_as_rasa_matches(agent):
     assert compared > 200 and matched > 50
 
 
+def _sharing(states: list) -> list:
+    """Which sub-states are one object: the same number where they are."""
+    numbers: dict = {}
+    return [[numbers.setdefault(id(sub), len(numbers)) for sub in state.values()] for state in states]
+
+
+def test_state_copies_share_sub_states_where_the_originals_do():
+    user, action = {"intent": "greet"}, {"action_name": "action_listen"}
+    states = [{"user": user, "prev_action": action}, {"user": user, "prev_action": {"action_name": "utter_x"}}]
+    copies = fast_paths._fresh_copies(states)
+    assert copies == states and _sharing(copies) == _sharing(states) == [[0, 1], [0, 2]]
+    assert all(copy[kind] is not state[kind] for copy, state in zip(copies, states, strict=True) for kind in state)
+
+
 async def test_conversation_states_as_rasa_builds_them(agent):
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUtteranceReverted
@@ -265,7 +279,9 @@ async def test_conversation_states_as_rasa_builds_them(agent):
             assert growing.applied_events() == DialogueStateTracker.rasa_applied_events(growing)
             for kwargs in arguments:
                 ours = agent.domain.states_for_tracker_history(growing, **kwargs)
-                assert ours == Domain.rasa_states_for_tracker_history(agent.domain, growing, **kwargs)
+                theirs = Domain.rasa_states_for_tracker_history(agent.domain, growing, **kwargs)
+                assert ours == theirs
+                assert _sharing(ours) == _sharing(theirs)  # a change to one state reaches the same others
                 compared += 1
                 for state in ours:  # the policies change what they get; the next call must not see it
                     for sub_state in state.values():
