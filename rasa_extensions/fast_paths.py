@@ -14,6 +14,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   stopped, as long as the conversation has only grown since (a revert or restart starts over).
 - The events a conversation applies (without reverted ones) were worked out from all its events
   several times per prediction; they are remembered while the conversation has not changed.
+- Copying a conversation (the processor copies it before every action) replayed all its
+  events into a fresh tracker; the copy now takes the replayed state directly.
 - Combining a message's sparse features deep-copied the first and stacked the others one
   at a time through scipy's general block builder; they are now laid side by side at once.
 - The rule policy matched every rule against the conversation's states on each prediction;
@@ -33,6 +35,7 @@ import copy
 import importlib
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Set, Tuple, Type
 
@@ -41,9 +44,10 @@ import numpy as np
 import ujson
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
@@ -73,6 +77,7 @@ def install() -> None:
     _combine_sparse_features_at_once()
     _memoise_empty_domain()
     _memoise_applied_events()
+    _copy_trackers_directly()
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
@@ -390,6 +395,38 @@ def _memoise_applied_events() -> None:
 
     DialogueStateTracker.rasa_applied_events = original  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+
+
+def _copy_trackers_directly() -> None:
+    original = DialogueStateTracker.copy
+
+    def copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
+        # What replaying every event into `init_copy()` gives: the same state, own mutable parts.
+        if type(self) is not DialogueStateTracker or type(self.slots) is not dict:
+            return original(self)
+        duplicate = DialogueStateTracker.__new__(DialogueStateTracker)
+        duplicate.__dict__.update((k, v) for k, v in self.__dict__.items() if not k.startswith("_ryggvett"))
+        duplicate.events = deque(self.events, self._max_event_history)
+        duplicate.sender_id = self.sender_id or DEFAULT_SENDER_ID
+        duplicate.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+        duplicate.sender_source = None
+        duplicate.model_id = None
+        duplicate.assistant_id = None
+        duplicate.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+        duplicate.active_loop = copy.copy(self.active_loop)
+        # Without a user or bot message among the events, the replay starts from fresh empty ones.
+        if not _among(self.latest_message, self.events):
+            duplicate.latest_message = UserUttered.empty()
+        if not _among(self.latest_bot_utterance, self.events):
+            duplicate.latest_bot_utterance = BotUttered.empty()
+        return duplicate
+
+    DialogueStateTracker.rasa_copy = original  # type: ignore[attr-defined]
+    DialogueStateTracker.copy = copy_tracker  # type: ignore[method-assign]
+
+
+def _among(event: Event | None, events: Any) -> bool:
+    return any(e is event for e in reversed(events))
 
 
 def _memoise_empty_domain() -> None:

@@ -335,3 +335,46 @@ def test_tfidf_features_and_probabilities_as_the_pipeline_gives_them():
     assert probabilities.shape == (6, 3)
     assert np.allclose(probabilities, model.predict_proba(asked), rtol=1e-12, atol=1e-15)
     assert (probabilities.argmax(axis=1) == model.predict_proba(asked).argmax(axis=1)).all()
+
+
+def _tracker_state(tracker) -> dict:
+    from rasa.shared.core.trackers import EventVerbosity
+
+    plain = {k: v for k, v in vars(tracker).items() if k not in ("events", "slots") and not k.startswith("_ryggvett")}
+    return {
+        **plain,
+        "events": list(tracker.events),
+        "slots": {name: dict(vars(slot)) for name, slot in tracker.slots.items()},
+        "as_sent": tracker.current_state(EventVerbosity.ALL),
+    }
+
+
+async def test_tracker_copies_as_replaying_gives_them(agent):
+    from rasa.shared.core.events import ActiveLoop, UserUtteranceReverted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    compared = 0
+    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
+        sender = f"copies-{number}"
+        for text in script:
+            await agent.handle_text(text, sender_id=sender)
+        events = list((await agent.tracker_store.retrieve(sender)).events)
+        growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
+        growing.model_id, growing.assistant_id = "model", "ryggvett"  # as the processor sets them
+        for event in [*events, UserUtteranceReverted(), *events[-4:]]:
+            growing.update(event)
+            ours, theirs = growing.copy(), DialogueStateTracker.rasa_copy(growing)
+            assert _tracker_state(ours) == _tracker_state(theirs)
+            compared += 1
+        # A copy is its own: what the processor does to it leaves the conversation as it was.
+        growing.update(ActiveLoop("callback_form"))
+        before = _tracker_state(growing)
+        duplicate = growing.copy()
+        assert all(duplicate.slots[name] is not slot for name, slot in growing.slots.items())
+        duplicate.update(SlotSet("language", "en" if growing.get_slot("language") != "en" else "nb"))
+        duplicate.interrupt_loop(True)
+        duplicate.reject_action("callback_form")
+        duplicate.latest_action["action_name"] = "changed"
+        duplicate.update(ActionExecuted("utter_greet"))
+        assert _tracker_state(growing) == before
+    assert compared > 100
