@@ -13,7 +13,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
   replaying every event into a fresh copy; the replay now continues from where the last one
   stopped, as long as the conversation has only grown since (a revert or restart starts over).
 - The events a conversation applies (without reverted ones) were worked out from all its events
-  several times per prediction; they are remembered while the conversation has not changed.
+  several times per prediction; they are remembered, and extended while the conversation only
+  gains events that Rasa would simply append (no restart, revert or new loop).
 - Copying a conversation (the processor copies it before every action) replayed all its
   events into a fresh tracker; the copy now takes the replayed state directly.
 - Combining a message's sparse features deep-copied the first and stacked the others one
@@ -33,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import importlib
+import itertools
 import json
 import logging
 from collections import deque
@@ -47,7 +49,17 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
@@ -379,19 +391,51 @@ def _combine_sparse_features_at_once() -> None:
     Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign]
 
 
+@dataclass
+class _Applied:
+    events: Any  # the tracker's deque these were worked out from
+    length: int
+    last: Event | None
+    loop_names: Set[str]
+    applied: List[Event]
+
+
+# Events after which Rasa's applied_events does more than append: those start over from
+# scratch (an ActiveLoop only when it names a loop not seen before).
+_REWINDING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)
+
+
+def _only_appends(event: Event, loop_names: Set[str]) -> bool:
+    if isinstance(event, _REWINDING):
+        return False
+    if isinstance(event, ActiveLoop):
+        return not event.name or event.name in loop_names
+    return not (isinstance(event, ActionExecuted) and event.action_name in loop_names)
+
+
 def _memoise_applied_events() -> None:
     original = DialogueStateTracker.applied_events
 
     def applied_events(self: DialogueStateTracker) -> List[Event]:
-        # A tracker's events are only ever appended to (or the deque replaced): the same deque,
-        # length and last event mean the same events.
+        # A tracker's events are only ever appended to (or the deque replaced): the same deque
+        # and the same event at the last known position mean the same events before it.
         events = self.events
+        length = len(events)
         last = events[-1] if events else None
-        known = self.__dict__.get("_ryggvett_applied_events")
-        if known is None or known[0] is not events or known[1] != len(events) or known[2] is not last:
-            known = (events, len(events), last, original(self))
-            self.__dict__["_ryggvett_applied_events"] = known
-        return list(known[3])  # callers may change the list they get
+        known: _Applied | None = self.__dict__.get("_ryggvett_applied_events")
+        if known is not None and known.events is events and events.maxlen is None:
+            if known.length == length and known.last is last:
+                return list(known.applied)  # callers may change the list they get
+            if length > known.length > 0 and events[known.length - 1] is known.last:
+                added = list(itertools.islice(events, known.length, None))
+                if all(_only_appends(event, known.loop_names) for event in added):
+                    known.applied.extend(added)
+                    known.length, known.last = length, last
+                    return list(known.applied)
+        loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        known = _Applied(events, length, last, loop_names, original(self))
+        self.__dict__["_ryggvett_applied_events"] = known
+        return list(known.applied)
 
     DialogueStateTracker.rasa_applied_events = original  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]

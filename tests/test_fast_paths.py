@@ -87,12 +87,16 @@ def test_empty_domains_are_told_as_before(domain):
 
 @pytest.mark.parametrize("max_event_history", [None, 3])
 def test_applied_events_follow_every_change_of_the_events(max_event_history):
-    from rasa.shared.core.events import Restarted, UserUtteranceReverted
+    from rasa.shared.core.events import ActiveLoop, Restarted, UserUtteranceReverted
     from rasa.shared.core.trackers import DialogueStateTracker
 
     tracker = DialogueStateTracker.from_events("t", [], max_event_history=max_event_history)
     steps = [ActionExecuted("action_listen"), UserUttered("hei"), ActionExecuted("utter_greet")]
     steps += [UserUtteranceReverted(), UserUttered("igjen"), Restarted(), ActionExecuted("action_listen")]
+    # A loop's own executions are undone or kept depending on the loops named anywhere.
+    steps += [UserUttered("ring meg"), ActionExecuted("callback_form"), ActiveLoop("callback_form")]
+    steps += [ActionExecuted("callback_form"), UserUttered("Kari"), ActionExecuted("callback_form")]
+    steps += [ActiveLoop(None), ActionExecuted("exercise_form"), ActiveLoop("exercise_form")]
     for event in steps:
         tracker.update(event)
         assert tracker.applied_events() == DialogueStateTracker.rasa_applied_events(tracker)
