@@ -204,11 +204,19 @@ def _find_slot(tokens: list[str], start: int, stop: int, slot: dict[str | None, 
 
 def match(tokens: list[str], pattern: Pattern) -> tuple[int, int] | None:
     """The first span where the slots match in order, each within `window` tokens of the last."""
-    for begin in range(len(tokens)):
-        found = _find_slot(tokens, begin, begin + 1, pattern.by_letter[0])
-        if not found:
+    first_slot = pattern.by_letter[0]
+    unindexed = first_slot[None]
+    for first, token in enumerate(tokens):
+        # _find_slot(tokens, first, first + 1, first_slot), inlined: it runs for every token of
+        # every pattern.
+        position = None
+        for words in first_slot.get(token[:1], unindexed):
+            if word_matches(token, words[0]):
+                position = _alternative_end(tokens, first, words)
+                if position is not None:
+                    break
+        if position is None:
             continue
-        first, position = found[0], found[1]
         for slot in pattern.by_letter[1:]:
             found = _find_slot(tokens, position, position + pattern.window + 1, slot)
             if not found:
