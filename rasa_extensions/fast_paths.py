@@ -8,7 +8,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - Every copy of a conversation (the policies make several per prediction) copied each slot
   through `copy.copy`'s generic protocol; slots now copy their attributes directly.
 - The message processor and the two policies deep-copy events and states for their debug
-  logs whether or not debug logging is on; the copies are now made only when it is.
+  logs whether or not debug logging is on, and the rule policy formats all states for one;
+  the copies and the text are now made only when it is.
 - Both policies rebuild the conversation's states from its first event for each prediction,
   replaying every event into a fresh copy; the replay now continues from where the last one
   stopped, as long as the conversation has only grown since (a revert or restart starts over).
@@ -44,6 +45,7 @@ from typing import Any, Dict, List, Set, Tuple, Type
 import aiohttp
 import numpy as np
 import ujson
+from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DEFAULT_SENDER_ID
@@ -226,6 +228,14 @@ class DebugLogCopies:
 def _copy_for_debug_logs_only() -> None:
     for name in COPIES_FOR_DEBUG_LOGS:
         importlib.import_module(name).copy = DebugLogCopies(name)  # type: ignore[attr-defined]
+    # The rule policy also formats all states for one debug line (its only use, see the tests).
+    rule_logger = logging.getLogger(RulePolicy.__module__)
+    formatted = Policy.format_tracker_states
+
+    def format_tracker_states(states: List[Dict]) -> str:
+        return formatted(states) if rule_logger.isEnabledFor(logging.DEBUG) else ""
+
+    RulePolicy.format_tracker_states = staticmethod(format_tracker_states)  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -452,7 +462,7 @@ def _copy_trackers_directly() -> None:
         duplicate.__dict__.update((k, v) for k, v in self.__dict__.items() if not k.startswith("_ryggvett"))
         duplicate.events = deque(self.events, self._max_event_history)
         duplicate.sender_id = self.sender_id or DEFAULT_SENDER_ID
-        duplicate.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+        duplicate.slots = {name: slot.__copy__() for name, slot in self.slots.items()}
         duplicate.sender_source = None
         duplicate.model_id = None
         duplicate.assistant_id = None

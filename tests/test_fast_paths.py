@@ -146,6 +146,50 @@ def test_deep_copies_are_skipped_only_where_they_feed_debug_logs_alone(module):
     assert duplicate == value and duplicate is not value and duplicate["events"] is not value["events"]
 
 
+def test_rule_states_are_formatted_only_for_debug_logs():
+    import ast
+    import inspect
+    import logging
+    from pathlib import Path
+
+    import rasa
+    from rasa.core.policies import rule_policy
+    from rasa.core.policies.policy import Policy
+
+    callers = [
+        path
+        for path in Path(rasa.__file__).parent.rglob("*.py")
+        if "format_tracker_states(" in path.read_text(encoding="utf-8") and path.name != "policy.py"
+    ]
+    assert [path.name for path in callers] == ["rule_policy.py"]
+    tree = ast.parse(inspect.getsource(rule_policy))
+    formatted = [
+        node.targets[0].id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and "format_tracker_states" in ast.unparse(node.value)
+    ]
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in formatted]
+    logged = [
+        name
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and ast.unparse(call.func) == "structlogger.debug"
+        for keyword in call.keywords
+        for name in ast.walk(keyword.value)
+        if isinstance(name, ast.Name) and name.id in formatted
+    ]
+    assert formatted == ["current_states"] and len(uses) == len(logged) + 1  # assigned once, then only logged
+
+    states = [{"user": {"intent": "greet"}}, {"prev_action": {"action_name": "utter_greet"}}]
+    assert RulePolicy.format_tracker_states(states) == ""
+    logger = logging.getLogger(rule_policy.__name__)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states) != ""
+    finally:
+        logger.setLevel(level)
+
+
 def test_a_started_server_freezes_its_long_lived_objects():
     import gc
 
