@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.load import DEFAULT_SCRIPTS, RYGGVETT_SCRIPTS, LevelResult, run_level
 from ryggvett.settings import PROJECT_ROOT
-from tests.cluster import Redis
+from tests.cluster import Nginx, Redis
 from tests.servers import free_port, stop_process
 
 WORK = PROJECT_ROOT / "build" / "bench"
@@ -115,15 +115,20 @@ def base_env() -> dict[str, str]:
     }
 
 
-def start_ours(train: bool, workers: int = 1) -> System:
-    """As `make run` starts it; with `workers` > 1 also Rasa's Redis lock store (deploy/endpoints.cluster.yml)."""
-    system = System("Ryggvett" if workers == 1 else f"Ryggvett, {workers} workers + Redis")
-    home = WORK / ("ryggvett" if workers == 1 else f"ryggvett-{workers}-workers")
+def start_ours(train: bool, workers: int = 1, servers: int = 1) -> System:
+    """As `make run` starts it; with `workers` > 1 also Rasa's Redis lock store (deploy/endpoints.cluster.yml);
+    with `servers` > 1 that many one-worker Rasa servers behind nginx, as the multi-server deployment runs."""
+    if servers > 1:
+        name = f"Ryggvett, {servers} servers + nginx + Redis"
+    else:
+        name = "Ryggvett" if workers == 1 else f"Ryggvett, {workers} workers + Redis"
+    system = System(name)
+    home = WORK / ("ryggvett" if workers == 1 and servers == 1 else f"ryggvett-{workers}-workers-{servers}-servers")
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     env = base_env()
     endpoints = "endpoints.yml"
-    if workers > 1:
+    if workers > 1 or servers > 1:
         redis = Redis(free_port(), home)
         redis.start()
         system.redis = redis
@@ -135,7 +140,7 @@ def start_ours(train: bool, workers: int = 1) -> System:
         command = [RASA, "train", "--force", "--fixed-model-name", "bench", "--out", str(home)]
         system.train_seconds = timed(command, PROJECT_ROOT, cache_env, home / "train.log")
     system.model_bytes = model.stat().st_size
-    actions_port, rasa_port = free_port(), free_port()
+    actions_port, rasa_ports = free_port(), [free_port() for _ in range(servers)]
     env.update(
         RYGGVETT_TRACKER_URL=f"sqlite:///{home / 'tracker.db'}",
         RYGGVETT_ACTION_ENDPOINT=f"http://127.0.0.1:{actions_port}/webhook",
@@ -150,15 +155,29 @@ def start_ours(train: bool, workers: int = 1) -> System:
             [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    with open(home / "rasa.log", "w") as out:
-        system.processes["rasa server"] = subprocess.Popen(
-            [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
-             "--endpoints", endpoints],
-            cwd=PROJECT_ROOT, env={**env, "SANIC_REQUEST_MAX_SIZE": "65536"}, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    system.url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    for number, port in enumerate(rasa_ports, start=1):
+        with open(home / f"rasa-{number}.log", "w") as out:
+            system.processes["rasa server" + (f" #{number}" if number > 1 else "")] = subprocess.Popen(
+                [RASA, "run", "--model", str(model), "--port", str(port), "--credentials", "credentials.yml",
+                 "--endpoints", endpoints],
+                cwd=PROJECT_ROOT, env={**env, "SANIC_REQUEST_MAX_SIZE": "65536"}, stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
     system.token = TOKEN
-    system.cold_start = wait_for_answer(system.url, TOKEN, started, system.processes["rasa server"])
+    servers_up = [
+        wait_for_answer(f"http://127.0.0.1:{port}/webhooks/rest/webhook", TOKEN, started, process)
+        for port, process in zip(
+            rasa_ports, (p for n, p in system.processes.items() if n.startswith("rasa")), strict=True
+        )
+    ]
+    system.cold_start = min(servers_up)
+    system.url = f"http://127.0.0.1:{rasa_ports[0]}/webhooks/rest/webhook"
+    if servers > 1:
+        nginx = Nginx(free_port(), free_port(), home)
+        nginx.start(rasa_ports, [actions_port])
+        assert nginx.process is not None
+        system.processes["nginx"] = nginx.process
+        system.url = f"{nginx.url}/webhooks/rest/webhook"
     return system
 
 
@@ -189,10 +208,12 @@ def measure(system: System, concurrency: int) -> LevelResult:
     conversations = max(20, 10 * concurrency)
     before = {name: cpu_seconds(process.pid) for name, process in system.processes.items()}
     result = asyncio.run(run_level(system.url, system.token, system.scripts, concurrency, conversations))
-    result.cpu_ms = {
-        name: (cpu_seconds(process.pid) - before[name]) / max(result.messages, 1) * 1000
-        for name, process in system.processes.items()
-    }
+    result.cpu_ms = {}
+    for name, process in system.processes.items():
+        # The Rasa servers of a multi-server deployment count together ("rasa server #2").
+        role = name.split(" #")[0]
+        spent = (cpu_seconds(process.pid) - before[name]) / max(result.messages, 1) * 1000
+        result.cpu_ms[role] = result.cpu_ms.get(role, 0.0) + spent
     print(
         f"{system.name:28} {concurrency:3} concurrent: {result.throughput:6.1f} msg/s, "
         f"p50 {result.median * 1000:6.0f} ms, p95 {result.percentile(95) * 1000:6.0f} ms, errors {result.errors}",
@@ -220,7 +241,9 @@ def drive(systems: list[System], rounds: int) -> None:
             if concurrency == 20:
                 system.cpu_ms = chosen.cpu_ms
     for system in systems:
-        system.peak_mb = {name: peak_rss_mb(process.pid) for name, process in system.processes.items()}
+        for name, process in system.processes.items():  # each Rasa server's own peak
+            role = name.split(" #")[0]
+            system.peak_mb[role] = max(system.peak_mb.get(role, 0.0), peak_rss_mb(process.pid))
 
 
 def plot(systems: list[System], path: Path) -> None:
@@ -267,11 +290,13 @@ def report(variants: list[System], default: System, rounds: int) -> str:
         f"Machine: {os.cpu_count()} cores, {platform.platform()}; Python {platform.python_version()}; "
         f"generated by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "All over the REST channel. Ryggvett as `make run` starts it (one `rasa run` process, its action",
-        "server, the SQLite tracker store), and as the multi-server deployment runs each server (two Sanic",
-        "workers with Rasa's Redis lock store); the default assistant as `rasa init` makes it (one process,",
-        "in-memory tracker store, no action server). Each level runs max(20, 10 × concurrency) multi-turn",
-        "conversations, every simulated patient sending its next message when the previous one is answered.",
-        f"All three run side by side and take turns: each level runs {rounds} times per system in a rotating",
+        "server, the SQLite tracker store); with two Sanic workers in one server and Rasa's Redis lock store;",
+        "and as the multi-server deployment runs (docs/deploy.md): two one-worker Rasa servers behind nginx,",
+        "which hands each request to the next server, with the Redis lock store. The default assistant as",
+        "`rasa init` makes it (one process, in-memory tracker store, no action server). Each level runs",
+        "max(20, 10 × concurrency) multi-turn conversations, every simulated patient sending its next message",
+        "when the previous one is answered; the client keeps a pool of connections shared by all patients.",
+        f"All run side by side and take turns: each level runs {rounds} times per system in a rotating",
         "order, so that a slower spell of this shared machine falls on all alike; the table shows each",
         "system's median run (errors: all runs). Ryggvett's conversations are longer and need its action server.",
         "",
@@ -343,15 +368,18 @@ def main() -> int:
         systems.append(default)
         ours = start_ours(train=not args.no_train)
         systems.append(ours)
-        scaled = start_ours(train=False, workers=2)
-        scaled.train_seconds = ours.train_seconds
-        systems.append(scaled)
-        drive([ours, scaled, default], args.rounds)
+        variants = [ours]
+        for workers, servers in ((2, 1), (1, 2)):
+            scaled = start_ours(train=False, workers=workers, servers=servers)
+            scaled.train_seconds = ours.train_seconds
+            systems.append(scaled)
+            variants.append(scaled)
+        drive([*variants, default], args.rounds)
     finally:
         for system in systems:
             system.stop()
-    plot([ours, scaled, default], REPORTS / "bench-latency.png")
-    (REPORTS / "bench.md").write_text(report([ours, scaled], default, args.rounds), encoding="utf-8")
+    plot([*variants, default], REPORTS / "bench-latency.png")
+    (REPORTS / "bench.md").write_text(report(variants, default, args.rounds), encoding="utf-8")
     print((REPORTS / "bench.md").read_text(encoding="utf-8"))
     return 0
 

@@ -1,6 +1,10 @@
-"""Fill deploy/nginx.conf.template: python deploy/render_nginx.py WORKDIR PORT ACTIONS_PORT RASA_PORTS ACTION_PORTS
+"""Fill deploy/nginx.conf.template.
 
-RASA_PORTS and ACTION_PORTS are comma-separated ports on 127.0.0.1.
+    python deploy/render_nginx.py WORKDIR PORT ACTIONS_PORT RASA_PORTS ACTION_PORTS [BALANCE]
+
+RASA_PORTS and ACTION_PORTS are comma-separated ports on 127.0.0.1. BALANCE is how REST and
+callback messages are shared: least_conn (the default: the server with the fewest messages in
+hand; measured with make bench) or round_robin (each message to the next server in turn).
 """
 
 from __future__ import annotations
@@ -11,7 +15,17 @@ from pathlib import Path
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 
 
-def render(workdir: str, port: int, actions_port: int, rasa_ports: list[int], action_ports: list[int]) -> str:
+BALANCING = {"least_conn": "        least_conn;", "round_robin": "        # round robin"}
+
+
+def render(
+    workdir: str,
+    port: int,
+    actions_port: int,
+    rasa_ports: list[int],
+    action_ports: list[int],
+    balance: str = "least_conn",
+) -> str:
     def servers(ports: list[int]) -> str:
         return "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
 
@@ -22,6 +36,7 @@ def render(workdir: str, port: int, actions_port: int, rasa_ports: list[int], ac
         "actions_port": str(actions_port),
         "rasa_servers": servers(rasa_ports),
         "action_servers": servers(action_ports),
+        "balance": BALANCING[balance],
     }
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)
@@ -30,5 +45,6 @@ def render(workdir: str, port: int, actions_port: int, rasa_ports: list[int], ac
 
 if __name__ == "__main__":
     workdir, port, actions_port, rasa, actions = sys.argv[1:6]
+    balance = sys.argv[6] if len(sys.argv) > 6 else "least_conn"
     ports = [int(p) for p in rasa.split(",")]
-    print(render(workdir, int(port), int(actions_port), ports, [int(p) for p in actions.split(",")]))
+    print(render(workdir, int(port), int(actions_port), ports, [int(p) for p in actions.split(",")], balance))

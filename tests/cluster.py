@@ -62,11 +62,12 @@ class Nginx:
     port: int
     actions_port: int
     workdir: Path
+    balance: str = "least_conn"
     process: subprocess.Popen | None = None
 
     def start(self, rasa_ports: list[int], action_ports: list[int]) -> None:
         conf = self.workdir / "nginx.conf"
-        conf.write_text(render(str(self.workdir), self.port, self.actions_port, rasa_ports, action_ports))
+        conf.write_text(render(str(self.workdir), self.port, self.actions_port, rasa_ports, action_ports, self.balance))
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         command = [binary, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"]
         with open(self.workdir / "nginx.out", "a") as log:
@@ -105,7 +106,10 @@ class Cluster:
 
 def start_cluster(pg_url: str, workdir: Path, callback_url: str, servers: int = 2) -> Cluster:
     """`servers` Rasa servers and as many action servers, behind one nginx; Redis and PostgreSQL beside them."""
-    cluster = Cluster(pg_url, workdir, Redis(free_port(), workdir), Nginx(free_port(), free_port(), workdir))
+    # Each message to the next server in turn: a conversation's messages alternate between the
+    # servers, the hardest case for order and locking (the deployment's default is least_conn).
+    nginx = Nginx(free_port(), free_port(), workdir, balance="round_robin")
+    cluster = Cluster(pg_url, workdir, Redis(free_port(), workdir), nginx)
     try:
         cluster.redis.start()
         for n in range(servers):
