@@ -253,7 +253,7 @@ def plot(systems: list[System], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4.2))
-    for system, colour in zip(systems, ("#2f6f5e", "#4a90c2", "#b7791f"), strict=False):
+    for system, colour in zip(systems, ("#2f6f5e", "#4a90c2", "#b7791f", "#8a3b5c"), strict=False):
         levels = [r.concurrency for r in system.levels]
         axis.plot(
             levels, [r.percentile(95) * 1000 for r in system.levels], "o-", color=colour, label=f"{system.name} p95"

@@ -266,7 +266,8 @@ class _History:
     points: List[_Point] = field(default_factory=list)
     now: _Point | None = None  # the point for the replay as it stands
     # Per way of building (ignore_rule_only_turns, the rule-only data held by its id): the
-    # states of `points[:len(states)]`; each depends only on the points before it.
+    # states built from the first `done[0]` points (hidden turns give none); each state
+    # depends only on the points up to its own.
     built: Dict[Tuple[bool, int], Tuple[Any, _Built, List[int]]] = field(default_factory=dict)
 
 
