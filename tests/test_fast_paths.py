@@ -285,6 +285,21 @@ async def test_rule_matching_as_rasa_matches(agent):
     assert compared > 200 and matched > 50
 
 
+async def _growing_conversations(agent, prefix: str):
+    """For each test conversation: an empty tracker and the events to grow it with, the
+    conversation's own, then a revert (which starts the replays over) and its last turn again."""
+    from rasa.shared.core.events import UserUtteranceReverted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
+        sender = f"{prefix}-{number}"
+        for text in script:
+            await agent.handle_text(text, sender_id=sender)
+        events = list((await agent.tracker_store.retrieve(sender)).events)
+        growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
+        yield growing, [*events, UserUtteranceReverted(), *events[-4:]]
+
+
 def _sharing(states: list) -> list:
     """Which sub-states are one object: the same number where they are."""
     numbers: dict = {}
@@ -301,7 +316,6 @@ def test_state_copies_share_sub_states_where_the_originals_do():
 
 async def test_conversation_states_as_rasa_builds_them(agent):
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import UserUtteranceReverted
     from rasa.shared.core.trackers import DialogueStateTracker
 
     nodes = agent.processor.graph_runner._instantiated_nodes.values()
@@ -312,14 +326,9 @@ async def test_conversation_states_as_rasa_builds_them(agent):
         for ignore in (False, True)
     ]
     compared = 0
-    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
-        sender = f"states-{number}"
-        for text in script:
-            await agent.handle_text(text, sender_id=sender)
-        events = list((await agent.tracker_store.retrieve(sender)).events)
+    async for growing, steps in _growing_conversations(agent, "states"):
         # Grown one event at a time, as during a turn: each answer continues the last replay.
-        growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
-        for event in [*events, UserUtteranceReverted(), *events[-4:]]:  # a revert starts over
+        for event in steps:
             growing.update(event)
             applied = growing.applied_events()
             assert applied == DialogueStateTracker.rasa_applied_events(growing)
@@ -398,18 +407,13 @@ def _tracker_state(tracker) -> dict:
 
 
 async def test_tracker_copies_as_replaying_gives_them(agent):
-    from rasa.shared.core.events import ActiveLoop, UserUtteranceReverted
+    from rasa.shared.core.events import ActiveLoop
     from rasa.shared.core.trackers import DialogueStateTracker
 
     compared = 0
-    for number, script in enumerate(RYGGVETT_SCRIPTS + FORM_SCRIPTS):
-        sender = f"copies-{number}"
-        for text in script:
-            await agent.handle_text(text, sender_id=sender)
-        events = list((await agent.tracker_store.retrieve(sender)).events)
-        growing = DialogueStateTracker.from_events(sender, [], slots=agent.domain.slots)
+    async for growing, steps in _growing_conversations(agent, "copies"):
         growing.model_id, growing.assistant_id = "model", "ryggvett"  # as the processor sets them
-        for event in [*events, UserUtteranceReverted(), *events[-4:]]:
+        for event in steps:
             growing.update(event)
             ours, theirs = growing.copy(), DialogueStateTracker.rasa_copy(growing)
             assert _tracker_state(ours) == _tracker_state(theirs)
