@@ -17,8 +17,11 @@ from typing import Any, Literal
 import yaml
 
 from ryggvett import settings
+from ryggvett.overdose import taken_over_limit
 
-Urgency = Literal["emergency", "gp_today"]
+# emergency: call 113 now; poison: Giftinformasjonen now; gp_today: a doctor today;
+# gp_soon: book a GP appointment (docs/evidence.md, "Red flags and what to do").
+Urgency = Literal["emergency", "poison", "gp_today", "gp_soon"]
 
 NEGATIONS = frozenset(
     "ikke ikkje ingen inga intet aldri not no never without uten utan "
@@ -27,11 +30,13 @@ NEGATIONS = frozenset(
 # 'Could it be cancer?' asks about a fear; 'I had cancer' or 'I'm on chemo' reports one.
 FEAR_OR_QUESTION = frozenset(
     "could might kan kanskje maybe sign signs tegn tegnet redd scared afraid worried worry bekymret bekymra "
-    "frykter fear mean means betyr if hvis would know vite".split()
+    "frykter fear mean means betyr if hvis would know vite farlig dangerous serious alvorlig "
+    "vara være vere be orolig worried rädd tenker lurer wonder wondering chances sjanse risiko risk om".split()
 )
 HISTORY = frozenset(
     "hatt hadde had history tidligere previous previously behandlet treated survivor overlevd diagnosed "
-    "diagnostisert operert operated fjernet removed fikk chemo cellegift on står går".split()
+    "diagnostisert operert operated fjernet removed fikk chemo cellegift on står går remission får "
+    "tidigare haft treatment finished behandling ferdigbehandlet".split()
 )
 # "My aunt had cancer" is about someone else.
 OTHERS = frozenset(
@@ -40,7 +45,24 @@ OTHERS = frozenset(
     "friend colleague".split()
 )
 HYPOTHETICAL = frozenset("if hvis dersom viss".split())
-URGENCY_ORDER = {None: 0, "emergency": 1, "gp_today": 2}
+# "jeg har kreft" reports; "har jeg kreft?" asks.
+FIRST_PERSON_HAS = frozenset(
+    (person, verb) for person in ("jeg", "eg", "i", "jag") for verb in ("har", "have", "has", "hadde", "fikk", "got")
+)
+# "Kan jeg ta Paralgin og Paracet samtidig?" asks permission; it reports nothing taken.
+ASKS_PERMISSION = re.compile(
+    r"\b(?:kan|bør|skal|får|could|can|should|may) (?:jeg|eg|i|man|you|du)\b|\bis it (?:ok|safe)\b"
+)
+# Crisis first, then the most urgent tier; context findings (no alarm alone) last.
+URGENCY_ORDER = {"emergency": 1, "poison": 2, "gp_today": 3, "gp_soon": 4, None: 5}
+# "jeg er 82 år", "I'm 15", "my 14-year-old", "sønnen min på 13"
+AGE = re.compile(
+    r"\b(?:(?:jeg|eg|jag) er|i am|i'm|im|aged?|på|years? old|(?:mor|far|mamma|pappa)(?:en)? (?:min )?på) ?(\d{1,2})\b"
+    r"|\b(\d{1,2}) ?(?:år|years?|yrs?)(?: old| gammel| gamal)?\b(?! siden| sidan| ago| tilbake)"
+    r"|\b(\d{1,2})[- ](?:year[- ]old|åring|åringen)\b"
+)
+OLDER_AGE = 70
+ADULT_AGE = 18
 
 
 Slot = tuple[tuple[str, ...], ...]  # alternatives -> consecutive words
@@ -68,6 +90,10 @@ class Pattern:
     window: int = 5
     negation_reports: bool = False
     veto_next: frozenset[str] = frozenset()
+    # A permission question ("kan jeg ta ... samtidig?") asks; it reports nothing.
+    question_veto: bool = False
+    # Phrases anywhere in the message that make it a question of definition ("hva regnes som ...").
+    veto_text: tuple[tuple[str, ...], ...] = ()
     # Tried for every token of every message: only alternatives that can match it.
     by_letter: tuple[dict[str | None, Slot], ...] = field(default=(), compare=False, hash=False, repr=False)
 
@@ -79,10 +105,29 @@ class Pattern:
 @dataclass(frozen=True)
 class Rule:
     category: str
-    urgency: Urgency | None  # None for crisis
+    urgency: Urgency | None  # None for crisis and context
     patterns: tuple[Pattern, ...]
     question_sensitive: bool = False
     benign: bool = False  # figures of speech that explain away a classifier's alarm
+    context: bool = False  # no alarm alone ("jeg har beinskjørhet"); see Combination
+
+
+@dataclass(frozen=True)
+class Combination:
+    """An alarm raised only when all its context findings are there (a fall with brittle bones)."""
+
+    category: str
+    urgency: Urgency
+    all_of: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Rules:
+    rules: tuple[Rule, ...]
+    combinations: tuple[Combination, ...] = ()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
 
 
 @dataclass(frozen=True)
@@ -106,10 +151,12 @@ def parse_pattern(spec: str, groups: dict[str, str], **options: Any) -> Pattern:
         window=int(options.get("window", 5)),
         negation_reports=options.get("negation") == "report",
         veto_next=frozenset(str(options.get("veto_next", "")).split()),
+        question_veto=options.get("question") == "veto",
+        veto_text=tuple(tuple(phrase.split("_")) for phrase in str(options.get("veto_text", "")).split()),
     )
 
 
-def read_rules(path: Path) -> tuple[Rule, ...]:
+def read_rules(path: Path) -> Rules:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     groups = {k: str(v) for k, v in (data.get("groups") or {}).items()}
     rules = []
@@ -120,17 +167,28 @@ def read_rules(path: Path) -> tuple[Rule, ...]:
             parse_pattern(p["match"], groups, **{**defaults, **{k: v for k, v in p.items() if k != "match"}})
             for p in raw["patterns"]
         )
-        rules.append(Rule(raw["category"], raw.get("urgency"), patterns, bool(raw.get("question_sensitive"))))
+        rules.append(
+            Rule(
+                raw["category"],
+                raw.get("urgency"),
+                patterns,
+                bool(raw.get("question_sensitive")),
+                context=bool(raw.get("context")),
+            )
+        )
     for raw in data.get("benign") or ():
         patterns = tuple(
             parse_pattern(p["match"], groups, **{k: v for k, v in p.items() if k != "match"}) for p in raw["patterns"]
         )
         rules.append(Rule(raw["category"], None, patterns, benign=True))
-    return tuple(rules)
+    combinations = tuple(
+        Combination(raw["category"], raw["urgency"], frozenset(raw["all_of"])) for raw in data.get("combinations") or ()
+    )
+    return Rules(tuple(rules), combinations)
 
 
 @lru_cache(maxsize=1)
-def default_rules() -> tuple[Rule, ...]:
+def default_rules() -> Rules:
     return read_rules(settings.content_dir() / "triage.yml")
 
 
@@ -230,22 +288,31 @@ def match(tokens: list[str], pattern: Pattern) -> tuple[int, int] | None:
     return None
 
 
-def _asks_rather_than_reports(tokens: list[str], start: int) -> bool:
+def _asks_rather_than_reports(tokens: list[str], start: int, question_mark: bool = False) -> bool:
     around = set(tokens[:start]) | set(tokens[start : start + 3])
-    if set(tokens[max(0, start - 4) : start]) & OTHERS:
+    before = tokens[max(0, start - 4) : start]
+    if set(before) & OTHERS:
         return True
-    return bool(around & FEAR_OR_QUESTION) and not (around & HISTORY)
+    # "I had cancer" is said next to the word; "har hatt vondt" later on is about the pain.
+    near = set(tokens[max(0, start - 4) : start + 2])
+    says_has = any(pair in FIRST_PERSON_HAS for pair in zip(before, before[1:], strict=False))
+    if near & HISTORY or says_has:
+        return False
+    return bool(around & FEAR_OR_QUESTION) or question_mark
 
 
-def assess(text: str, rules: tuple[Rule, ...] | None = None) -> list[Finding]:
+def assess(text: str, rules: Rules | None = None) -> list[Finding]:
     """Every red-flag or crisis category the text names: reported ones first, crisis and most urgent first.
 
     Denied signs ("ingen feber"), questions about them and figures of speech come
-    back as `negated` findings: they speak against an alarm.
+    back as `negated` findings: they speak against an alarm. Context findings
+    (`urgency` None, not crisis) raise no alarm unless a combination completes.
     """
+    rules = rules if rules is not None else default_rules()
     tokens = normalise(text)
+    asks_permission = "?" in text and bool(ASKS_PERMISSION.search(" ".join(tokens)))
     findings: list[Finding] = []
-    for rule in rules if rules is not None else default_rules():
+    for rule in rules:
         denied: Finding | None = None
         for pattern in rule.patterns:
             span = match(tokens, pattern)
@@ -255,9 +322,11 @@ def assess(text: str, rules: tuple[Rule, ...] | None = None) -> list[Finding]:
             before = tokens[max(0, span[0] - 3) : span[0]]
             negated = (
                 (not pattern.negation_reports and any(word in NEGATIONS for word in before))
-                or (rule.question_sensitive and _asks_rather_than_reports(tokens, span[0]))
+                or (rule.question_sensitive and _asks_rather_than_reports(tokens, span[0], "?" in text))
                 # "if I got a fever, would that be a red flag?" asks; it does not report
                 or (bool(HYPOTHETICAL & set(tokens[max(0, span[0] - 5) : span[0]])) and "?" in text)
+                or (pattern.question_veto and asks_permission)
+                or any(_contains(tokens, phrase) for phrase in pattern.veto_text)
             )
             if rule.benign or negated:
                 denied = denied or Finding(rule.category, rule.urgency, matched, negated=True)
@@ -265,13 +334,67 @@ def assess(text: str, rules: tuple[Rule, ...] | None = None) -> list[Finding]:
             findings.append(Finding(rule.category, rule.urgency, matched))
             denied = None
             break
-        if denied:
+        if denied and not rule.context:
             findings.append(denied)
-    return sorted(findings, key=lambda f: (f.negated, URGENCY_ORDER[f.urgency]))
+    findings += _age_findings(text)
+    findings += _overdose_findings(text, findings)
+    present = {f.category for f in findings if not f.negated}
+    for combination in rules.combinations:
+        if combination.all_of <= present and combination.category not in present:
+            findings.append(Finding(combination.category, combination.urgency, " + ".join(sorted(combination.all_of))))
+            present.add(combination.category)
+    return sorted(findings, key=_order)
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    return any(tuple(tokens[i : i + len(phrase)]) == phrase for i in range(len(tokens) - len(phrase) + 1))
+
+
+def _order(finding: Finding) -> tuple[bool, int]:
+    return finding.negated, 0 if finding.category == "crisis" else URGENCY_ORDER[finding.urgency]
+
+
+def _age_findings(text: str) -> list[Finding]:
+    """Context from a stated age: 70 or over (a fall matters more), under 18 (NICE NG59 covers adults)."""
+    findings = []
+    for found in AGE.finditer(text.lower()):
+        age = int(next(group for group in found.groups() if group))
+        if age >= OLDER_AGE:
+            findings.append(Finding("older_age", None, found.group(0)))
+        elif 6 <= age < ADULT_AGE:
+            findings.append(Finding("minor_age", None, found.group(0)))
+    return findings
+
+
+def _overdose_findings(text: str, findings: list[Finding]) -> list[Finding]:
+    if any(f.category == "overdose" and not f.negated for f in findings):
+        return []
+    over = taken_over_limit(text)
+    if over is None:
+        return []
+    return [Finding("overdose", "poison", f"{over.tablets:g} {over.medicine} ({over.milligrams:g} mg)")]
 
 
 def red_flag(findings: list[Finding]) -> Finding | None:
+    """The most urgent reported sign (findings come sorted by urgency)."""
     return next((f for f in findings if f.urgency is not None and not f.negated), None)
+
+
+def more_urgent(previous: str | None, current: str | None) -> str:
+    """The more urgent of the tier advised before and now; none now (the classifier alone) is urgent."""
+    current = current or "emergency"
+    if previous is None:
+        return current
+    return min(previous, current, key=lambda tier: URGENCY_ORDER.get(tier, 0))
+
+
+def holds_back_exercise(tier: str | None) -> bool:
+    """Every tier but a GP appointment means a clinician should see the person before exercises."""
+    return tier != "gp_soon"
+
+
+def overdose(findings: list[Finding]) -> Finding | None:
+    return next((f for f in findings if f.urgency == "poison" and not f.negated), None)
 
 
 def crisis(findings: list[Finding]) -> Finding | None:

@@ -37,14 +37,61 @@ def test_word_matching(token, word, expected):
         ("jeg har feber og vondt i ryggen", "gp_today"),
         ("I had breast cancer five years ago and now my back hurts", "gp_today"),
         ("im on chemo and my back started hurting", "gp_today"),
-        ("I have been taking steroid tablets for years", "gp_today"),
+        ("I have been taking steroid tablets for years", "gp_soon"),
         ("jeg falt ned fra stigen og har sterke smerter", "emergency"),
         ("I fell off a ladder yesterday", "emergency"),
+        # Three tiers (docs/evidence.md, revised 2026-12-07)
+        ("Ryggen verker og jeg har hatt press i brystet en stund nå", "emergency"),
+        ("crushing pain in my chest and my back aches", "emergency"),
+        ("my left leg has gone weak since yesterday", "gp_today"),
+        ("venstre fot blir bare svakere", "emergency"),
+        ("Har beinskjørhet og skled på badegulvet i går", "gp_today"),
+        ("jeg er 82 år og falt på isen i går, nå er ryggen vond", "gp_today"),
+        ("har gått ned 7 kilo uten å prøve og ryggen verker", "gp_soon"),
+        ("stiv i ryggen i over en time hver morgen", "gp_soon"),
+        ("datteren min på 13 har vondt i ryggen", "gp_soon"),
+        ("vondt midt i ryggen mellom skulderbladene", "gp_soon"),
+        # Too many painkillers
+        ("Tok 6 Paracet i morges og 6 til nå, hjelper ikke", "poison"),
+        ("I took a double dose of Ibux yesterday and today", "poison"),
+        ("har tatt mer enn det står på pakningen", "poison"),
+        ("har tatt 4 Ibux 400 på en gang", "poison"),
+        ("been taking 10-12 paracetamol a day for a week", "poison"),
     ],
 )
 def test_red_flags_and_their_urgency(text, urgency):
     flag = red_flag(assess(text))
-    assert flag is not None and flag.urgency == urgency
+    assert flag is not None and flag.urgency == urgency, assess(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tablets"),
+    [
+        ("Tok 6 Paracet i morges og 6 til nå", 12),
+        ("took 6 paracet at breakfast and another 5 just now", 11),
+        ("3 Paracet 500 every 4 hours day and night since Saturday", 18),
+    ],
+)
+def test_tablets_taken_are_counted(text, tablets):
+    from ryggvett.overdose import taken_over_limit
+
+    over = taken_over_limit(text)
+    assert over is not None and over.medicine == "paracetamol" and over.tablets == tablets
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Tok 2 Paracet i morges og 2 til nå", "I take 2 Ibux 200 three times a day", "kan jeg ta 10 Paracet?"],
+)
+def test_doses_within_the_leaflet_are_not_overdoses(text):
+    from ryggvett.overdose import taken_over_limit
+
+    assert taken_over_limit(text) is None
+
+
+def test_a_crisis_with_too_many_tablets_keeps_both():
+    findings = assess("I took the whole packet of paracet because I want to die")
+    assert crisis(findings) is not None and red_flag(findings).urgency == "poison"
 
 
 @pytest.mark.parametrize(
@@ -68,6 +115,19 @@ def test_red_flags_and_their_urgency(text, urgency):
         "I painted the ceiling in the living room at the weekend",
         "Betyr det at noe er skadet i ryggen, eller kan man ha så sterke smerter uten skade?",
         "Jeg prøver å ligge med bena høyt. Det hjelper litt, men jeg forstår ikke hvorfor.",
+        # Mentioned on their own, these are no alarm (docs/evidence.md)
+        "jeg har beinskjørhet, hvilke øvelser kan jeg gjøre?",
+        "I use prednisolone, which exercises are OK?",
+        "snublet litt på trappa i går, ikke vondt, men ryggen er stiv som vanlig",
+        # Questions are not reports
+        "är min ryggsmärta cancer?",
+        "kan ryggsmertene mine være kreft?",
+        "Is a muscle relaxant worth the risk of side effects?",
+        "hvor mange Paracet kan man ta i døgnet?",
+        "what happens if you take too much paracetamol?",
+        "Kan jeg ta Paralgin forte og Paracet samtidig?",
+        "I took 2 Paracet this morning, can I take more tonight?",
+        "I get out of breath when I jog, is running OK for my back?",
     ],
 )
 def test_ordinary_messages_raise_nothing(text):
