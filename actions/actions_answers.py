@@ -33,7 +33,7 @@ class ActionAnswerTopic(Action):
         if card is None:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("last_card", None), SlotSet("last_source", None)]
-        for note in safety_notes(base.cards, intent, mentions):
+        for note in safety_notes(base.cards, intent, mentions, chosen=card):
             dispatcher.utter_message(text=note.texts[language].short)
         dispatcher.utter_message(text=card.texts[language].short)
         sources = "; ".join(source.short for source in base.sources_of(card))

@@ -22,6 +22,7 @@ from ryggvett.checkin import Change, Checkin, change_since, questions_needed, re
 from ryggvett.checkin_store import history, save_checkin
 from ryggvett.form_answers import parse_days, parse_kinds, parse_reason, parse_scale, parse_yes_no
 from ryggvett.responses import render
+from ryggvett.triage import more_urgent
 
 FORM_SLOTS = (
     "checkin_consent",
@@ -29,10 +30,17 @@ FORM_SLOTS = (
     "checkin_kinds",
     "checkin_reason",
     "checkin_long_use",
+    "checkin_over_leaflet",
     "checkin_confidence",
 )
-# Asked only for some answers: which kinds and why (any painkiller days), how long (near daily use).
-FOLLOW_UPS = {"kinds": "checkin_kinds", "reason": "checkin_reason", "long_use": "checkin_long_use"}
+# Asked only for some answers: which kinds, why and more than the leaflet (any painkiller days),
+# how long (near daily use).
+FOLLOW_UPS = {
+    "kinds": "checkin_kinds",
+    "reason": "checkin_reason",
+    "long_use": "checkin_long_use",
+    "over_leaflet": "checkin_over_leaflet",
+}
 
 
 def _reset() -> List[EventType]:
@@ -87,6 +95,17 @@ class ValidateCheckinForm(AnswerReadingForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         return self._read("checkin_long_use", value, parse_yes_no, "utter_exercise_invalid_choice", dispatcher)
+
+    def validate_checkin_over_leaflet(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """More than the leaflet allows gets Giftinformasjonen at once, and the questions end there."""
+        read = self._read("checkin_over_leaflet", value, parse_yes_no, "utter_exercise_invalid_choice", dispatcher)
+        if read.get("checkin_over_leaflet") is True:
+            dispatcher.utter_message(response="utter_overdose")
+            tier = more_urgent(tracker.get_slot("red_flag_tier"), "poison")
+            return {**read, "red_flag_raised": True, "red_flag_tier": tier, "checkin_stopped": True}
+        return read
 
     def validate_checkin_confidence(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -18,6 +18,7 @@ from actions.answer_forms import AnswerReadingForm
 from actions.reference import reference_base
 from actions.tracker_utils import language_of
 from ryggvett import settings
+from ryggvett.answers import exercise_should_wait
 from ryggvett.exercise_coach import HIGH_PAIN, RATINGS, Choice, Profile, choose_exercises, week_plan
 from ryggvett.exercise_progress import Progress, load_progress, save_ratings, save_suggestion
 from ryggvett.form_answers import (
@@ -30,13 +31,14 @@ from ryggvett.form_answers import (
 )
 from ryggvett.reference.exercise_library import Exercise
 from ryggvett.responses import render
+from ryggvett.triage import holds_back_exercise
 
 FORM_SLOTS = ("exercise_screen", "exercise_pain", "exercise_leg_pain", "exercise_activity", "exercise_confidence")
 PAIN_GUIDANCE_SOURCE = "thomee-1997"
 
 
 def _red_flag_open(tracker: Tracker) -> bool:
-    return bool(tracker.get_slot("red_flag_raised"))
+    return bool(tracker.get_slot("red_flag_raised")) and holds_back_exercise(tracker.get_slot("red_flag_tier"))
 
 
 def _ended_early(tracker: Tracker) -> bool:
@@ -193,6 +195,8 @@ class ActionOfferExercises(Action):
         return "action_offer_exercises"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        if exercise_should_wait(reference_base().card(tracker.get_slot("last_card") or "")):
+            return []  # the answer already sent the person to their surgeon, midwife or GP
         dispatcher.utter_message(
             response="utter_exercise_blocked" if _red_flag_open(tracker) else "utter_offer_exercises"
         )

@@ -1,8 +1,9 @@
 """The painkiller-habits check-in: which answer cards a reply is built from, and change over time.
 
 Nothing here knows about Rasa. The rules, in order of the reply:
-1. Daily use for more than two weeks, or more than the leaflet allows -> talk to the GP or a
-   pharmacist (never "stop your medicine").
+1. Daily use for more than two weeks -> talk to the GP or a pharmacist (never "stop your
+   medicine"). More than the leaflet allows is asked on its own and answered at once with
+   Giftinformasjonen (actions/actions_checkin.py), before anything else.
 2. Any opioid -> opioids are not for long-lasting back pain; talk to the prescriber.
 3. No painkillers in the last 7 days -> encouragement; otherwise the main reason picks the card:
    habit or "just in case" -> what painkillers can and cannot do, and an alternative to try;
@@ -87,8 +88,8 @@ def questions_needed(days: int | None) -> tuple[str, ...]:
     if days is None or days == 0:
         return ()
     if days >= NEAR_DAILY:
-        return ("kinds", "reason", "long_use")
-    return ("kinds", "reason")
+        return ("kinds", "reason", "long_use", "over_leaflet")
+    return ("kinds", "reason", "over_leaflet")
 
 
 def change_since(history: Sequence[Checkin], current: Checkin) -> Change | None:

@@ -12,6 +12,9 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from ryggvett import settings
+from ryggvett.reference.content import read_terms
+
 WORD = re.compile(r"[a-zA-ZæøåÆØÅéèêóòôü']+")
 
 # Frequent function words that settle short messages lingua finds hard
@@ -20,7 +23,7 @@ WORD = re.compile(r"[a-zA-ZæøåÆØÅéèêóòôü']+")
 NORWEGIAN_WORDS = frozenset(
     "jeg eg meg deg du er ikke ikkje det den og å på hva kva hvordan korleis kan "
     "skal bør har med til av som når kor hvor hvorfor kvifor mitt min mi vondt "
-    "ryggen litt noe noko etter takk hei nei ja sånn også ogso eller "
+    "ryggen litt noe noko etter takk hei nei ja sånn også ogso eller hjelper hjelp "
     # greetings, thanks, yes/no and feedback, which often come alone
     "heisann hallais halla heia morn morrn goddag hade hadet snakkes morna farvel sees "
     "takker tusen jepp japp jeps jada jo gjerne selvfølgelig absolutt riktig okei neida "
@@ -35,6 +38,17 @@ ENGLISH_WORDS = frozenset(
     "english agent joke yeah yep yup okay alright definitely certainly correct indeed "
     "morning greetings farewell speak read tell write".split()
 )
+
+
+# A reply to a question ("ja", "ok", "yes") says nothing about the language.
+ANSWER_WORDS = frozenset("ja jo nei yes no ok okay okei k jepp japp jeps yep yup yeah nope nah".split())
+
+
+@lru_cache(maxsize=1)
+def medicine_names() -> frozenset[str]:
+    """Medicine and brand names (Paracet, Ibux, Voltaren): they belong to no language."""
+    terms = read_terms(settings.content_dir() / "terms.yml")
+    return frozenset(word for t in terms if t.entity == "medication" for word in t.synonym.split())
 
 
 @dataclass(frozen=True)
@@ -55,9 +69,14 @@ def _detector() -> LanguageDetector:
 
 def detect(text: str) -> Detection:
     """Detect nb or en; `language` is None when the text is too short or unclear."""
-    words = [w.lower() for w in WORD.findall(text)]
+    names = medicine_names()
+    words = [w.lower() for w in WORD.findall(text) if w.lower() not in names]
     if not words:
         return Detection(None, 0.0, 0.0)
+    if len(words) == 1 and words[0] in ANSWER_WORDS:
+        return Detection(None, 0.0, 0.0)
+    # Brand names look Norwegian to lingua ("Paracet", "Ibux"): it reads the rest.
+    text = " ".join(word for word in WORD.findall(text) if word.lower() not in names) or text
     scores = {c.language: c.value for c in _detector().compute_language_confidence_values(text)}
     norwegian = scores.get(Language.BOKMAL, 0.0) + scores.get(Language.NYNORSK, 0.0)
     english = scores.get(Language.ENGLISH, 0.0)

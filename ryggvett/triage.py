@@ -334,7 +334,7 @@ def assess(text: str, rules: Rules | None = None) -> list[Finding]:
             findings.append(Finding(rule.category, rule.urgency, matched))
             denied = None
             break
-        if denied and not rule.context:
+        if denied:
             findings.append(denied)
     findings += _age_findings(text)
     findings += _overdose_findings(text, findings)

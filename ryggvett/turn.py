@@ -42,7 +42,8 @@ def turn_slots(turn: Turn, default_language: str) -> TurnSlots:
     slots: dict[str, Any] = {
         "language": language,
         "language_pinned": pinned,
-        "red_flag_urgency": turn.urgency if turn.intent == "report_red_flag" else None,
+        # Crisis too: a crisis with too many tablets also needs Giftinformasjonen.
+        "red_flag_urgency": turn.urgency if turn.intent in SAFETY_INTENTS else None,
         "diagnosis_question": asks_for_diagnosis(turn.text),
     }
     if turn.disclaimer_shown or turn.intent in NO_DISCLAIMER_INTENTS:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from ryggvett.answers import Mention, safety_notes, select_card
-from ryggvett.reference.content import Card, CardText
+from ryggvett.reference.content import ANY_TOPIC, Card, CardText, Condition
 
 
 def card(key: str, intent: str, priority: str | None = None, **entities: list[str]) -> Card:
@@ -74,3 +75,41 @@ def test_daily_painkiller_use_adds_a_note_before_another_topic():
 
 def test_no_note_without_a_medicine_named():
     assert safety_notes(CARDS, "ask_daily_life", [Mention("med_concern", "daily_use", 0)]) == []
+
+
+def test_a_situation_card_answers_every_topic_question():
+    pregnancy = replace(
+        card("pregnancy", "ask_daily_life", "safety", situation=["pregnancy"]),
+        also=(Condition(ANY_TOPIC, {"situation": ("pregnancy",)}),),
+    )
+    cards = [*CARDS, pregnancy]
+    mentions = [Mention("activity", "lifting", 3), Mention("situation", "pregnancy", 20)]
+    assert select_card(cards, "ask_movement_safety", mentions).key == "pregnancy"
+    assert select_card(cards, "ask_movement_safety", mentions[:1]).key == "move_lifting"
+    # Not for the check-in or the conversation intents.
+    assert select_card(cards, "request_checkin", mentions) is None
+
+
+def test_pregnancy_is_personal_health_for_a_medicine_question():
+    personal = card("med_personal", "ask_medication", "safety", med_concern=["personal_health"])
+    pregnancy = replace(
+        card("pregnancy", "ask_daily_life", "safety", situation=["pregnancy"]),
+        also=(Condition(ANY_TOPIC, {"situation": ("pregnancy",)}),),
+    )
+    cards = [*CARDS, personal, pregnancy]
+    mentions = [Mention("medication", "nsaid", 8), Mention("situation", "pregnancy", 20)]
+    chosen = select_card(cards, "ask_medication", mentions)
+    assert chosen is not None and chosen.key in ("med_personal", "pregnancy")
+    notes = safety_notes(cards, "ask_medication", mentions, chosen=chosen)
+    assert {chosen.key, *(note.key for note in notes)} == {"med_personal", "pregnancy"}
+
+
+def test_a_further_condition_chooses_the_card_for_another_intent():
+    sciatica = replace(
+        card("sciatica_medicines", "ask_medication", condition=["sciatica"]),
+        also=(Condition("ask_sciatica", {"medication": ("nsaid", "gabapentinoid")}),),
+    )
+    cards = [*CARDS, sciatica, card("sciatica_general", "ask_sciatica")]
+    assert select_card(cards, "ask_medication", [Mention("condition", "sciatica")]).key == "sciatica_medicines"
+    assert select_card(cards, "ask_sciatica", [Mention("medication", "nsaid")]).key == "sciatica_medicines"
+    assert select_card(cards, "ask_sciatica", []).key == "sciatica_general"

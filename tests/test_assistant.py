@@ -164,7 +164,8 @@ async def test_a_checkin_through_the_assistant(chat, base, domain):
     assert texts(await chat.say("for sikkerhets skyld")) == [
         render(responses, "utter_ask_checkin_long_use", "nb")["text"]
     ]
-    assert texts(await chat.say("ja")) == [render(responses, "utter_ask_checkin_confidence", "nb")["text"]]
+    assert texts(await chat.say("ja")) == [render(responses, "utter_ask_checkin_over_leaflet", "nb")["text"]]
+    assert texts(await chat.say("nei")) == [render(responses, "utter_ask_checkin_confidence", "nb")["text"]]
     replies = texts(await chat.say("ca 3"))
     cards = [base.card(key).texts["nb"].short for key in ("checkin_see_gp", "checkin_habit", "checkin_low_confidence")]
     assert replies[:3] == cards

@@ -143,10 +143,10 @@ def test_reason_cards_cover_every_reason():
     [
         pytest.param(None, (), id="unknown"),
         pytest.param(0, (), id="0-days"),
-        pytest.param(1, ("kinds", "reason"), id="1-day"),
-        pytest.param(5, ("kinds", "reason"), id="5-days"),
-        pytest.param(6, ("kinds", "reason", "long_use"), id="6-days-near-daily"),
-        pytest.param(7, ("kinds", "reason", "long_use"), id="7-days"),
+        pytest.param(1, ("kinds", "reason", "over_leaflet"), id="1-day"),
+        pytest.param(5, ("kinds", "reason", "over_leaflet"), id="5-days"),
+        pytest.param(6, ("kinds", "reason", "long_use", "over_leaflet"), id="6-days-near-daily"),
+        pytest.param(7, ("kinds", "reason", "long_use", "over_leaflet"), id="7-days"),
     ],
 )
 def test_questions_needed(days, questions):

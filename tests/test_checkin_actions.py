@@ -44,10 +44,23 @@ def said(dispatcher: CollectingDispatcher) -> list[str]:
         ("checkin_reason", "I was afraid of making it worse", "fear"),
         ("checkin_reason", "jobb eller søvn", "work_sleep"),
         ("checkin_long_use", "Yes", True),
+        ("checkin_over_leaflet", "Nei", False),
         ("checkin_confidence", "ca 6", 6),
         ("checkin_confidence", "about seven", 7),
     ],
 )
+def test_more_than_the_leaflet_gets_giftinformasjonen_and_ends_the_questions(domain, tracker_factory) -> None:
+    dispatcher = CollectingDispatcher()
+    result = ValidateCheckinForm().validate_checkin_over_leaflet("Ja", dispatcher, tracker_factory("Ja"), domain)
+    assert result == {
+        "checkin_over_leaflet": True,
+        "red_flag_raised": True,
+        "red_flag_tier": "poison",
+        "checkin_stopped": True,
+    }
+    assert [m["response"] for m in dispatcher.messages] == ["utter_overdose"]
+
+
 def test_answers_by_button_and_free_text_are_read(domain, tracker_factory, slot, text, expected) -> None:
     dispatcher = CollectingDispatcher()
     result = getattr(ValidateCheckinForm(), f"validate_{slot}")(text, dispatcher, tracker_factory(text), domain)

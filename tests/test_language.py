@@ -14,7 +14,8 @@ NORWEGIAN = [
     "Hvor lenge varer det?",
     "fortell mer",
     "takk",
-    "nei",
+    "Hjelper Voltaren?",
+    "paracet og ibux sammen?",
 ]
 ENGLISH = [
     "Is ibuprofen OK for back pain?",
@@ -24,8 +25,14 @@ ENGLISH = [
     "What mattress is best?",
     "tell me more",
     "thanks",
+    # Norwegian brand names do not make an English sentence Norwegian.
+    "Can I take Paracet and Ibux together?",
+    "Is Ibux or Paracet better for my back?",
+    "Should I take Pinex or Voltaren for sciatica",
+    "Is a muscle relaxant like Somadril worth the risk of side effects?",
 ]
-UNCLEAR = ["ok", "Ibux?", "mri?", "👍", ""]
+# A one-word answer ("ja", "yes", "ok") keeps the conversation's language.
+UNCLEAR = ["ok", "Ibux?", "mri?", "👍", "", "ja", "Ja", "yes", "nei", "no", "OK", "jepp"]
 
 
 @pytest.mark.parametrize("text", NORWEGIAN)

@@ -26,6 +26,8 @@ class Source:
     publisher: str | None = None
     url: str | None = None
     doi: str | None = None
+    # The passage of the source that supports the cards citing it.
+    passage: str | None = None
 
     def full_reference(self) -> str:
         """One line in a usual citation style, from the fields we have."""
@@ -45,6 +47,17 @@ class CardText:
     long: str
 
 
+ANY_TOPIC = "*"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One way a card is chosen: a topic intent ("*": any) and the entity values it needs."""
+
+    intent: str
+    entities: Mapping[str, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Card:
     key: str
@@ -57,10 +70,16 @@ class Card:
     origin: str = ""
     # "safety" cards (questions needing personal advice) win over other matches.
     priority: str | None = None
+    # Further ways to choose the card (`any_topic` and `also` in the YAML).
+    also: tuple[Condition, ...] = ()
 
     @property
     def is_safety(self) -> bool:
         return self.priority == "safety"
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return (Condition(self.intent, self.entities), *self.also)
 
 
 @dataclass(frozen=True)
@@ -108,10 +127,10 @@ def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | No
         block = raw.get(language) or {}
         if isinstance(block, Mapping) and block.get("short") and block.get("long"):
             texts[language] = CardText(str(block["short"]).strip(), str(block["long"]).strip())
-    entities = {
-        str(name): tuple(str(v) for v in (values if isinstance(values, list) else [values]))
-        for name, values in (raw.get("entities") or {}).items()
-    }
+    entities = _entities(raw.get("entities"))
+    also = [Condition(str(item.get("intent") or ""), _entities(item.get("entities"))) for item in raw.get("also") or ()]
+    if raw.get("any_topic"):
+        also.insert(0, Condition(ANY_TOPIC, entities))
     try:
         reviewed = _date(raw.get("last_reviewed"))
     except ValueError:
@@ -127,7 +146,15 @@ def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | No
         last_reviewed=reviewed,
         origin=origin,
         priority=raw.get("priority"),
+        also=tuple(also),
     )
+
+
+def _entities(raw: Any) -> dict[str, tuple[str, ...]]:
+    return {
+        str(name): tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+        for name, values in (raw or {}).items()
+    }
 
 
 def read_terms(path: Path) -> list[Term]:
@@ -156,6 +183,7 @@ def read_content(content_dir: Path) -> Content:
                     publisher=raw.get("publisher"),
                     url=raw.get("url"),
                     doi=raw.get("doi"),
+                    passage=raw.get("passage"),
                 )
             )
         except (KeyError, TypeError, ValueError) as error:

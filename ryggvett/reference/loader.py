@@ -61,6 +61,7 @@ def load_content(content: Content, url: str) -> LoadSummary:
                         publisher=source.publisher,
                         url=source.url,
                         doi=source.doi,
+                        passage=source.passage,
                     )
                 )
             session.flush()
@@ -77,6 +78,10 @@ def load_content(content: Content, url: str) -> LoadSummary:
                         reviewed_by=card.reviewed_by,
                         last_reviewed=card.last_reviewed,
                         priority=card.priority,
+                        also=[
+                            {"intent": c.intent, "entities": {k: list(v) for k, v in c.entities.items()}}
+                            for c in card.also
+                        ],
                     )
                 )
             session.flush()

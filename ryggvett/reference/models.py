@@ -36,6 +36,7 @@ class SourceRow(Base):
     publisher = sa.Column(sa.Text)
     url = sa.Column(sa.Text)
     doi = sa.Column(sa.String(200))
+    passage = sa.Column(sa.Text)
 
 
 class AnswerCardRow(Base):
@@ -52,6 +53,8 @@ class AnswerCardRow(Base):
     reviewed_by = sa.Column(sa.String(200), nullable=False)
     last_reviewed = sa.Column(sa.Date, nullable=False)
     priority = sa.Column(sa.String(20))
+    # Further ways to choose the card: [{"intent": ..., "entities": {...}}]; intent "*" is any topic.
+    also = sa.Column(sa.JSON, nullable=False, default=list)
     sources = relationship(SourceRow, secondary=card_sources, order_by=card_sources.c.position)
 
 

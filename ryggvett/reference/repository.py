@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ryggvett.reference.content import Card, CardText, Source
+from ryggvett.contract import TOPIC_INTENTS
+from ryggvett.reference.content import ANY_TOPIC, Card, CardText, Condition, Source
 from ryggvett.reference.exercise_library import Exercise, ExerciseLibrary, ExerciseText
 from ryggvett.reference.models import (
     AnswerCardRow,
@@ -38,10 +39,14 @@ class ReferenceBase:
     def __post_init__(self) -> None:
         self._by_intent = defaultdict(list)
         for card in self.cards:
-            self._by_intent[card.intent].append(card)
+            for intent in dict.fromkeys(condition.intent for condition in card.conditions):
+                self._by_intent[intent].append(card)
 
     def cards_for(self, intent: str) -> list[Card]:
-        return list(self._by_intent.get(intent, ()))
+        """The cards that can answer `intent`, those for any topic question included."""
+        any_topic = self._by_intent.get(ANY_TOPIC, []) if intent in TOPIC_INTENTS else []
+        own = self._by_intent.get(intent, [])
+        return [*own, *(card for card in any_topic if card not in own)]
 
     def card(self, key: str) -> Card | None:
         return next((card for card in self.cards if card.key == key), None)
@@ -92,7 +97,7 @@ class ReferenceBase:
 
 
 def _source(row: SourceRow) -> Source:
-    return Source(row.key, row.short, row.authors, row.title, row.year, row.publisher, row.url, row.doi)
+    return Source(row.key, row.short, row.authors, row.title, row.year, row.publisher, row.url, row.doi, row.passage)
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
@@ -137,4 +142,7 @@ def _card(row: AnswerCardRow) -> Card:
         reviewed_by=row.reviewed_by,
         last_reviewed=last_reviewed,
         priority=row.priority,
+        also=tuple(
+            Condition(item["intent"], {k: tuple(v) for k, v in item["entities"].items()}) for item in row.also or ()
+        ),
     )

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Iterable
 
 from ryggvett.contract import LANGUAGES, TOPIC_INTENTS
-from ryggvett.reference.content import Content
+from ryggvett.reference.content import ANY_TOPIC, Content
 from ryggvett.reference.exercise_library import validate_exercise_library
 
 
@@ -45,6 +45,15 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
             problems.append(f"{where} names no intent")
         if not card.reviewed_by or card.last_reviewed is None:
             problems.append(f"{where} does not record who reviewed it and when")
+        for condition in card.also:
+            if condition.intent != ANY_TOPIC and condition.intent not in topic_intents:
+                problems.append(f"{where} is also chosen for '{condition.intent}', which is not a topic intent")
+            if not condition.entities:
+                problems.append(f"{where} has a further condition without entities (a second general card)")
+            for entity, values in condition.entities.items():
+                for value in values:
+                    if value not in known_values.get(entity, set()):
+                        problems.append(f"{where} is also specific to unknown {entity} value '{value}'")
         for entity, values in card.entities.items():
             for value in values:
                 if value not in known_values.get(entity, set()):
