@@ -115,7 +115,16 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
 
 
 async def test_safety_markers_set_their_slots(domain, tracker_factory):
-    assert (await run(ActionMarkRedFlag(), tracker_factory(), domain)) == ([], [SlotSet("red_flag_raised", True)])
+    # The classifier alone (no urgency): the most urgent tier is kept.
+    assert (await run(ActionMarkRedFlag(), tracker_factory(), domain)) == (
+        [],
+        [SlotSet("red_flag_raised", True), SlotSet("red_flag_tier", "emergency")],
+    )
+    # A GP appointment after a 113 reply does not lower the tier.
+    tracker = tracker_factory(slots={"red_flag_urgency": "gp_soon", "red_flag_tier": "emergency"})
+    assert (await run(ActionMarkRedFlag(), tracker, domain))[1][-1] == SlotSet("red_flag_tier", "emergency")
+    tracker = tracker_factory(slots={"red_flag_urgency": "gp_soon"})
+    assert (await run(ActionMarkRedFlag(), tracker, domain))[1][-1] == SlotSet("red_flag_tier", "gp_soon")
     assert (await run(ActionMarkCrisis(), tracker_factory(), domain)) == ([], [SlotSet("crisis_raised", True)])
 
 

@@ -26,6 +26,18 @@ def said(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("response") or m.get("text") or "custom" for m in dispatcher.messages]
 
 
+def test_more_than_the_leaflet_gets_giftinformasjonen_and_ends_the_questions(domain, tracker_factory) -> None:
+    dispatcher = CollectingDispatcher()
+    result = ValidateCheckinForm().validate_checkin_over_leaflet("Ja", dispatcher, tracker_factory("Ja"), domain)
+    assert result == {
+        "checkin_over_leaflet": True,
+        "red_flag_raised": True,
+        "red_flag_tier": "poison",
+        "checkin_stopped": True,
+    }
+    assert [m["response"] for m in dispatcher.messages] == ["utter_overdose"]
+
+
 @pytest.mark.parametrize(
     "slot, text, expected",
     [
@@ -49,18 +61,6 @@ def said(dispatcher: CollectingDispatcher) -> list[str]:
         ("checkin_confidence", "about seven", 7),
     ],
 )
-def test_more_than_the_leaflet_gets_giftinformasjonen_and_ends_the_questions(domain, tracker_factory) -> None:
-    dispatcher = CollectingDispatcher()
-    result = ValidateCheckinForm().validate_checkin_over_leaflet("Ja", dispatcher, tracker_factory("Ja"), domain)
-    assert result == {
-        "checkin_over_leaflet": True,
-        "red_flag_raised": True,
-        "red_flag_tier": "poison",
-        "checkin_stopped": True,
-    }
-    assert [m["response"] for m in dispatcher.messages] == ["utter_overdose"]
-
-
 def test_answers_by_button_and_free_text_are_read(domain, tracker_factory, slot, text, expected) -> None:
     dispatcher = CollectingDispatcher()
     result = getattr(ValidateCheckinForm(), f"validate_{slot}")(text, dispatcher, tracker_factory(text), domain)
@@ -89,7 +89,7 @@ def test_an_unreadable_answer_is_asked_again(domain, tracker_factory, slot, text
     [
         ("hver dag", list(FORM_SLOTS)),  # raw answer, not validated yet: decide nothing
         (0, ["checkin_consent", "checkin_days", "checkin_confidence"]),
-        (3, ["checkin_consent", "checkin_days", "checkin_kinds", "checkin_reason", "checkin_confidence"]),
+        (3, [s for s in FORM_SLOTS if s != "checkin_long_use"]),
         (7, list(FORM_SLOTS)),
     ],
     ids=["raw", "no-days", "some-days", "daily"],

@@ -104,8 +104,21 @@ async def test_the_questions_can_be_left_at_any_time(domain, tracker_factory, te
         ({"exercise_screen": True}, []),
         ({"exercise_stopped": True}, []),
         ({"red_flag_raised": True}, []),
+        ({"red_flag_raised": True, "red_flag_tier": "gp_today"}, []),
+        # A GP appointment (not urgent) does not hold back exercises.
+        ({"red_flag_raised": True, "red_flag_tier": "gp_soon"}, list(FORM_SLOTS)),
     ],
-    ids=["asks-all", "raw-no", "raw-yes", "screen-negative", "screen-positive-stops", "stopped", "red-flag-stops"],
+    ids=[
+        "asks-all",
+        "raw-no",
+        "raw-yes",
+        "screen-negative",
+        "screen-positive-stops",
+        "stopped",
+        "red-flag-stops",
+        "gp-today-stops",
+        "gp-appointment-goes-on",
+    ],
 )
 async def test_required_questions(domain, tracker_factory, slots, expected) -> None:
     tracker = tracker_factory("", slots=slots)
@@ -273,3 +286,14 @@ async def test_the_week_plan_in_english_and_without_a_profile(domain, tracker_fa
     events = await ActionWeekPlan().run(dispatcher, tracker_factory("plan", sender_id=sender()), domain)
     assert responses(dispatcher) == ["utter_exercise_first_questions"]
     assert events == [FollowupAction("exercise_form")]
+
+
+@pytest.mark.parametrize(
+    "card, offered", [("after_surgery", False), ("pregnancy_pelvic_girdle", False), ("movement_general", True)]
+)
+async def test_no_exercise_offer_after_an_answer_for_recent_surgery_or_pregnancy(
+    domain, tracker_factory, actions_use_test_db, card, offered
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionOfferExercises().run(dispatcher, tracker_factory("", slots={"last_card": card}), domain)
+    assert responses(dispatcher) == (["utter_offer_exercises"] if offered else [])

@@ -20,6 +20,7 @@ def check_in(page: Any, opening: str, days: str, reason: str, confidence: str) -
     click_reply(page, days)
     click_reply(page, "Ibux, Voltaren, naproksen")
     click_reply(page, reason)
+    click_reply(page, "Nei")  # not more than the leaflet says
     return click_reply(page, confidence)
 
 
