@@ -28,8 +28,13 @@ def _card(key: str, intent: str, **extra: Any) -> dict[str, Any]:
         "sources": ["nice-ng59"],
         "reviewed_by": "test",
         "last_reviewed": "2026-11-26",
-        "nb": {"short": f"{key} kort", "long": f"{key} lang"},
-        "en": {"short": f"{key} short", "long": f"{key} long"},
+        "title": {"nb": f"Om {key}", "en": f"About {key}"},
+        "questions": {
+            "nb": [f"spørsmål {n} om {key}?" for n in range(10)],
+            "en": [f"question {n} about {key}?" for n in range(10)],
+        },
+        "nb": {"short": "Dette er et kort svar.", "long": f"{key} lang"},
+        "en": {"short": "This is a short answer.", "long": f"{key} long"},
     }
     card.update(extra)
     return card
@@ -226,3 +231,33 @@ def test_loader_and_reference_base_on_postgresql(postgres_url, content):
     assert_loads_idempotently(content, postgres_url)
     base = ReferenceBase.from_url(postgres_url)
     assert {c.key for c in base.cards} == {c.key for c in content.cards}
+
+
+def test_short_answers_are_plain_words_unless_a_reason_is_written(tmp_path):
+    hard = (
+        "Retningslinjeanbefalingene vektlegger multidisiplinær rehabiliteringsintervensjon "
+        "og eksponeringsbasert behandlingsprogresjon."
+    )
+
+    def change(files, reason=None):
+        cards = files["cards/all.yml"]["cards"]
+        cards[0]["nb"]["short"] = hard
+        cards[1]["en"]["short"] = " ".join(["word"] * 61) + "."
+        if reason:
+            cards[0]["plain_language_exception"] = cards[1]["plain_language_exception"] = reason
+
+    problems = problems_for(tmp_path, change)
+    assert any("ask_pain_meaning_general" in p and "LIX" in p for p in problems), problems
+    assert any("61 words" in p for p in problems), problems
+    assert problems_for(tmp_path, lambda files: change(files, "a list of warning signs that must stay whole")) == []
+
+
+def test_every_answer_card_names_its_title_and_at_least_ten_questions(tmp_path):
+    def change(files):
+        cards = files["cards/all.yml"]["cards"]
+        cards[0]["questions"]["en"] = cards[0]["questions"]["en"][:9]
+        del cards[1]["title"]["nb"]
+
+    problems = problems_for(tmp_path, change)
+    assert any("lists 9 en questions" in p for p in problems), problems
+    assert any("needs a nb title" in p for p in problems), problems

@@ -72,6 +72,11 @@ class Card:
     priority: str | None = None
     # Further ways to choose the card (`any_topic` and `also` in the YAML).
     also: tuple[Condition, ...] = ()
+    # language -> a short title (the «Mener du …?» buttons) and the patient questions it answers
+    title: Mapping[str, str] = field(default_factory=dict)
+    questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why a short text may exceed the plain-language limits (validation.py), if it must.
+    plain_language_exception: str | None = None
 
     @property
     def is_safety(self) -> bool:
@@ -147,6 +152,9 @@ def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | No
         origin=origin,
         priority=raw.get("priority"),
         also=tuple(also),
+        title={str(k): str(v).strip() for k, v in (raw.get("title") or {}).items()},
+        questions={str(k): tuple(str(q).strip() for q in v or ()) for k, v in (raw.get("questions") or {}).items()},
+        plain_language_exception=raw.get("plain_language_exception"),
     )
 
 

@@ -82,6 +82,8 @@ def load_content(content: Content, url: str) -> LoadSummary:
                             {"intent": c.intent, "entities": {k: list(v) for k, v in c.entities.items()}}
                             for c in card.also
                         ],
+                        title=dict(card.title),
+                        questions={language: list(found) for language, found in card.questions.items()},
                     )
                 )
             session.flush()

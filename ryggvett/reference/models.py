@@ -55,6 +55,8 @@ class AnswerCardRow(Base):
     priority = sa.Column(sa.String(20))
     # Further ways to choose the card: [{"intent": ..., "entities": {...}}]; intent "*" is any topic.
     also = sa.Column(sa.JSON, nullable=False, default=list)
+    title = sa.Column(sa.JSON, nullable=False, default=dict)  # {"nb": ..., "en": ...}
+    questions = sa.Column(sa.JSON, nullable=False, default=dict)  # {"nb": [...], "en": [...]}
     sources = relationship(SourceRow, secondary=card_sources, order_by=card_sources.c.position)
 
 

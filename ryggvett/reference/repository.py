@@ -145,4 +145,6 @@ def _card(row: AnswerCardRow) -> Card:
         also=tuple(
             Condition(item["intent"], {k: tuple(v) for k, v in item["entities"].items()}) for item in row.also or ()
         ),
+        title=dict(row.title or {}),
+        questions={language: tuple(found) for language, found in (row.questions or {}).items()},
     )

@@ -6,8 +6,16 @@ from collections import Counter
 from typing import Iterable
 
 from ryggvett.contract import LANGUAGES, TOPIC_INTENTS
-from ryggvett.reference.content import ANY_TOPIC, Content
+from ryggvett.readability import flesch_reading_ease, lix, words
+from ryggvett.reference.content import ANY_TOPIC, Card, Content
 from ryggvett.reference.exercise_library import validate_exercise_library
+
+# Plain words (issue 19): a short answer a patient reads in the chat.
+MAX_SHORT_WORDS = 60
+MAX_LIX_NB = 40.0
+MIN_FLESCH_EN = 60.0
+MIN_QUESTIONS = 10
+MAX_TITLE_CHARS = 60
 
 
 def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> list[str]:
@@ -66,6 +74,10 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
                     )
                 seen_specificity[slot] = card.key
 
+        problems.extend(_plain_language(card, where))
+        if card.intent in topic_intents:
+            problems.extend(_titles_and_questions(card, where))
+
     for intent in topic_intents:
         for language in LANGUAGES:
             if not content.topics.get(intent, {}).get(language):
@@ -81,4 +93,33 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
             problems.append(f"topic intent '{intent}' has {general[intent]} general cards; keep one")
     if content.illustrations_dir is not None:
         problems.extend(validate_exercise_library(content.exercises, source_keys, content.illustrations_dir))
+    return problems
+
+
+def _plain_language(card: Card, where: str) -> list[str]:
+    """Short answers of at most 60 words, LIX <= 40 (bokmål), Flesch >= 60 (English), or a written reason."""
+    if card.plain_language_exception:
+        return []
+    problems = []
+    for language, text in ((language, card.texts[language].short) for language in LANGUAGES if language in card.texts):
+        count = len(words(text))
+        if count > MAX_SHORT_WORDS:
+            problems.append(f"{where}: the {language} short answer has {count} words (at most {MAX_SHORT_WORDS})")
+    if "nb" in card.texts and (score := lix(card.texts["nb"].short)) > MAX_LIX_NB:
+        problems.append(f"{where}: the nb short answer has LIX {score:.0f} (at most {MAX_LIX_NB:.0f})")
+    if "en" in card.texts and (score := flesch_reading_ease(card.texts["en"].short)) < MIN_FLESCH_EN:
+        problems.append(f"{where}: the en short answer has Flesch {score:.0f} (at least {MIN_FLESCH_EN:.0f})")
+    return problems
+
+
+def _titles_and_questions(card: Card, where: str) -> list[str]:
+    """Every answer card names what it answers: a title and the patient questions, in both languages."""
+    problems = []
+    for language in LANGUAGES:
+        title = card.title.get(language, "")
+        if not title or len(title) > MAX_TITLE_CHARS:
+            problems.append(f"{where} needs a {language} title of at most {MAX_TITLE_CHARS} characters")
+        found = card.questions.get(language, ())
+        if len(found) < MIN_QUESTIONS:
+            problems.append(f"{where} lists {len(found)} {language} questions it answers (at least {MIN_QUESTIONS})")
     return problems
