@@ -66,7 +66,8 @@ def select_card(cards: Sequence[Card], intent: str, mentions: Iterable[Mention])
             if condition.intent != intent and not (condition.intent == ANY_TOPIC and intent in TOPIC_INTENTS):
                 continue
             if not condition.entities:
-                general = general or card
+                if card.general and condition.intent == intent:
+                    general = general or card
                 continue
             positions = _first_positions(condition.entities, first_seen)
             if positions is None:
@@ -75,6 +76,20 @@ def select_card(cards: Sequence[Card], intent: str, mentions: Iterable[Mention])
             if best is None or rank > best:
                 best, chosen = rank, card
     return chosen or general
+
+
+def condition_matches(card: Card, intent: str, mentions: Iterable[Mention]) -> int:
+    """How many entity types of the card's best condition for `intent` were mentioned (0: none fits)."""
+    first_seen: dict[tuple[str, str], int] = {}
+    for mention in with_implied(mentions):
+        first_seen.setdefault((mention.entity, mention.value), mention.start)
+    best = 0
+    for condition in card.conditions:
+        if condition.intent != intent and not (condition.intent == ANY_TOPIC and intent in TOPIC_INTENTS):
+            continue
+        if condition.entities and _first_positions(condition.entities, first_seen) is not None:
+            best = max(best, len(condition.entities))
+    return best
 
 
 def _first_positions(entities: Mapping[str, Sequence[str]], first_seen: dict[tuple[str, str], int]) -> list[int] | None:

@@ -10,6 +10,7 @@ from ryggvett.reference.content import ANY_TOPIC, Card, CardText, Condition
 
 
 def card(key: str, intent: str, priority: str | None = None, **entities: list[str]) -> Card:
+    """A card; one without entities is its topic's general card."""
     return Card(
         key=key,
         intent=intent,
@@ -19,6 +20,7 @@ def card(key: str, intent: str, priority: str | None = None, **entities: list[st
         reviewed_by="test",
         last_reviewed=dt.date(2026, 1, 1),
         priority=priority,
+        general=not entities,
     )
 
 
@@ -113,3 +115,9 @@ def test_a_further_condition_chooses_the_card_for_another_intent():
     assert select_card(cards, "ask_medication", [Mention("condition", "sciatica")]).key == "sciatica_medicines"
     assert select_card(cards, "ask_sciatica", [Mention("medication", "nsaid")]).key == "sciatica_medicines"
     assert select_card(cards, "ask_sciatica", []).key == "sciatica_general"
+
+
+def test_a_card_chosen_by_its_questions_alone_is_never_the_general_answer():
+    question_card = replace(card("med_gels", "ask_medication"), general=False, questions={"en": ("gels?",)})
+    cards = [question_card, *CARDS]
+    assert select_card(cards, "ask_medication", []).key == "med_general"

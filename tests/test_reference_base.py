@@ -58,7 +58,7 @@ def minimal_content() -> dict[str, Any]:
         },
         "cards/all.yml": {
             "version": 1,
-            "cards": [_card(f"{intent}_general", intent) for intent in TOPIC_INTENTS]
+            "cards": [_card(f"{intent}_general", intent, general=True) for intent in TOPIC_INTENTS]
             + [_card("medication_nsaid", "ask_medication", entities={"medication": ["nsaid"]})],
         },
         "terms.yml": {"version": 1, "terms": {"medication": {"nsaid": ["ibux", "ibuprofen"]}}},

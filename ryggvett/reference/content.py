@@ -77,6 +77,9 @@ class Card:
     questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Why a short text may exceed the plain-language limits (validation.py), if it must.
     plain_language_exception: str | None = None
+    # The topic's answer when nothing more specific fits (one per topic intent). A card with
+    # neither entities nor this flag is chosen by its questions alone (ryggvett/card_ranking.py).
+    general: bool = False
 
     @property
     def is_safety(self) -> bool:
@@ -155,6 +158,7 @@ def _card(raw: Mapping[str, Any], origin: str, problems: list[str]) -> Card | No
         title={str(k): str(v).strip() for k, v in (raw.get("title") or {}).items()},
         questions={str(k): tuple(str(q).strip() for q in v or ()) for k, v in (raw.get("questions") or {}).items()},
         plain_language_exception=raw.get("plain_language_exception"),
+        general=bool(raw.get("general")),
     )
 
 
@@ -176,10 +180,12 @@ def read_terms(path: Path) -> list[Term]:
 
 
 def read_content(content_dir: Path) -> Content:
-    """Read sources.yml, cards/*.yml, terms.yml, topics.yml and the exercise library below `content_dir`."""
+    """Read sources.yml and sources/*.yml, cards/*.yml, terms.yml, topics.yml and the exercise library."""
     content = Content()
-    sources_data = _load_yaml(content_dir / "sources.yml") or {}
-    for raw in sources_data.get("sources") or ():
+    # sources.yml, plus one file per topic area in sources/ (so content can be written in parallel)
+    source_files = [content_dir / "sources.yml", *sorted((content_dir / "sources").glob("*.yml"))]
+    raw_sources = [raw for path in source_files for raw in (_load_yaml(path) or {}).get("sources") or ()]
+    for raw in raw_sources:
         try:
             content.sources.append(
                 Source(

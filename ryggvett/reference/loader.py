@@ -84,6 +84,7 @@ def load_content(content: Content, url: str) -> LoadSummary:
                         ],
                         title=dict(card.title),
                         questions={language: list(found) for language, found in card.questions.items()},
+                        general=card.general,
                     )
                 )
             session.flush()

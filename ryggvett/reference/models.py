@@ -57,6 +57,7 @@ class AnswerCardRow(Base):
     also = sa.Column(sa.JSON, nullable=False, default=list)
     title = sa.Column(sa.JSON, nullable=False, default=dict)  # {"nb": ..., "en": ...}
     questions = sa.Column(sa.JSON, nullable=False, default=dict)  # {"nb": [...], "en": [...]}
+    general = sa.Column(sa.Boolean, nullable=False, default=False)
     sources = relationship(SourceRow, secondary=card_sources, order_by=card_sources.c.position)
 
 

@@ -147,4 +147,5 @@ def _card(row: AnswerCardRow) -> Card:
         ),
         title=dict(row.title or {}),
         questions={language: tuple(found) for language, found in (row.questions or {}).items()},
+        general=bool(row.general),
     )

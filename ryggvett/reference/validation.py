@@ -47,6 +47,10 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
                 problems.append(f"{where} is missing the '{language}' text (short and long)")
         if card.priority not in (None, "safety"):
             problems.append(f"{where} has unknown priority '{card.priority}' (only 'safety')")
+        if card.general and card.entities:
+            problems.append(f"{where} is marked general but is specific to entities")
+        if card.intent in topic_intents and not card.entities and not card.general and not card.questions:
+            problems.append(f"{where} has no entities, is not general and lists no questions: nothing can choose it")
         if card.is_safety and not card.entities:
             problems.append(f"{where} is a safety card without the entity values it answers")
         if not card.intent:
@@ -83,12 +87,12 @@ def validate(content: Content, topic_intents: Iterable[str] = TOPIC_INTENTS) -> 
             if not content.topics.get(intent, {}).get(language):
                 problems.append(f"topic intent '{intent}' has no '{language}' label in topics.yml")
 
-    general = Counter(c.intent for c in content.cards if not c.entities)
+    general = Counter(c.intent for c in content.cards if c.general)
     for intent in topic_intents:
         if not any(card.intent == intent for card in content.cards):
             problems.append(f"topic intent '{intent}' has no answer card")
         elif general[intent] == 0:
-            problems.append(f"topic intent '{intent}' has no general card (one without entities)")
+            problems.append(f"topic intent '{intent}' has no general card (`general: true`)")
         elif general[intent] > 1:
             problems.append(f"topic intent '{intent}' has {general[intent]} general cards; keep one")
     if content.illustrations_dir is not None:
