@@ -210,7 +210,9 @@ def test_a_started_server_freezes_its_long_lived_objects():
         asyncio.run(listeners[0](None, None))
         frozen = gc.get_freeze_count()
         asyncio.run(listeners[1](None, None))
-        assert frozen > 10_000 and gc.get_freeze_count() == frozen
+        # A second freeze would add every object made since; a frozen object that dies (the
+        # first event loop's) leaves the frozen set, so the count may only fall.
+        assert frozen > 10_000 and gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
