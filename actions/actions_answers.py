@@ -10,16 +10,21 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.reference import reference_base
+from actions.reference import card_ranker, reference_base, topic_cards
 from actions.tracker_utils import language_of, latest_intent, latest_mentions
-from ryggvett.answers import safety_notes, select_card
+from ryggvett.answers import safety_notes
+from ryggvett.card_choice import CardChoice, choose_card, intent_ranking, nearest_cards
 from ryggvett.clarify import clarify_candidates
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card
 
 
 class ActionAnswerTopic(Action):
-    """The short answer of the best card; rules add the source line and the offer of more."""
+    """The short answer of the card that fits; rules add the source line and the offer of more.
+
+    When it is unsure which card answers the question, it asks «Mener du …?» with the
+    cards' titles as buttons instead (card_unsure), and the rules wait for the choice.
+    """
 
     def name(self) -> str:
         return "action_answer_topic"
@@ -29,15 +34,42 @@ class ActionAnswerTopic(Action):
         intent = latest_intent(tracker) or ""
         mentions = latest_mentions(tracker)
         language = language_of(tracker)
-        card = select_card(base.cards_for(intent), intent, mentions)
+        asked_for = next((base.card(m.value) for m in mentions if m.entity == "card"), None)
+        if asked_for is not None:
+            choice = CardChoice(asked_for)
+        else:
+            message = tracker.latest_message
+            choice = choose_card(
+                topic_cards(),
+                intent,
+                mentions,
+                intent_ranking(message),
+                card_ranker().similarities(message.get("text") or ""),
+                len((message.get("text") or "").split()),
+            )
+        if choice.unsure and not tracker.get_slot("diagnosis_question"):
+            dispatcher.utter_message(response="utter_did_you_mean", buttons=_card_buttons(choice, intent, language))
+            return [SlotSet("card_unsure", True)]
+        card = choice.card
         if card is None:
             dispatcher.utter_message(response="utter_default")
-            return [SlotSet("last_card", None), SlotSet("last_source", None)]
+            return [SlotSet("last_card", None), SlotSet("last_source", None), SlotSet("card_unsure", False)]
         for note in safety_notes(base.cards, intent, mentions, chosen=card):
             dispatcher.utter_message(text=note.texts[language].short)
         dispatcher.utter_message(text=card.texts[language].short)
         sources = "; ".join(source.short for source in base.sources_of(card))
-        return [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
+        return [SlotSet("last_card", card.key), SlotSet("last_source", sources), SlotSet("card_unsure", False)]
+
+
+def _card_buttons(choice: CardChoice, intent: str, language: str) -> list[dict[str, str]]:
+    """One button per card; the payload names the card's own topic unless `intent` is given."""
+    return [
+        {
+            "title": card.title.get(language) or card.key,
+            "payload": f"/{intent or card.intent}{json.dumps({'card': card.key})}",
+        }
+        for card in choice.options
+    ]
 
 
 class _AboutLastAnswer(Action, ABC):
@@ -91,6 +123,14 @@ class ActionClarifyOptions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         base = reference_base()
         language = language_of(tracker)
+        # The cards whose questions come closest, when some do: «Mener du …?» with their titles.
+        similar = card_ranker().similarities(tracker.latest_message.get("text") or "")
+        close = [base.card(key) for key in nearest_cards(similar)]
+        if close:
+            dispatcher.utter_message(
+                buttons=_card_buttons(CardChoice(close[0], tuple(c for c in close if c)), "", language)
+            )
+            return []
         candidates = clarify_candidates(tracker.latest_message.get("intent_ranking") or (), TOPIC_INTENTS)
         # Keep what the person mentioned (Ibux, lifting) so the chosen topic is answered specifically.
         entities = {m.entity: m.value for m in latest_mentions(tracker) if m.entity != "language"}

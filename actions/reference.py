@@ -6,6 +6,8 @@ import logging
 from functools import lru_cache
 
 from ryggvett import settings
+from ryggvett.card_ranking import CardRanker
+from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.repository import ReferenceBase
 
 logger = logging.getLogger(__name__)
@@ -17,3 +19,13 @@ def reference_base() -> ReferenceBase:
     base = ReferenceBase.from_url(settings.db_url())
     logger.info("reference base: %d cards, %d sources", len(base.cards), len(base.sources))
     return base
+
+
+@lru_cache(maxsize=1)
+def card_ranker() -> CardRanker:
+    """The TF-IDF index of the topic cards' questions, built once from the reference base."""
+    return CardRanker(topic_cards())
+
+
+def topic_cards() -> list:
+    return [card for card in reference_base().cards if card.intent in TOPIC_INTENTS]

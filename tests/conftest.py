@@ -45,12 +45,14 @@ def base(loaded_db_url: str) -> ReferenceBase:
 @pytest.fixture()
 def actions_use_test_db(monkeypatch: pytest.MonkeyPatch, loaded_db_url: str) -> None:
     """Point the actions' cached reference base at the test database."""
-    from actions.reference import reference_base
+    from actions.reference import card_ranker, reference_base
 
     monkeypatch.setenv("RYGGVETT_DB_URL", loaded_db_url)
     reference_base.cache_clear()
+    card_ranker.cache_clear()
     yield
     reference_base.cache_clear()
+    card_ranker.cache_clear()
 
 
 def make_tracker(

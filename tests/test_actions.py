@@ -19,7 +19,7 @@ IBUX = {"entity": "medication", "value": "nsaid", "start": 8, "end": 12, "extrac
 def card_for(base, intent, **entities):
     matches = [c for c in base.cards_for(intent) if all(v in c.entities.get(k, ()) for k, v in entities.items())]
     if not entities:
-        matches = [c for c in matches if not c.entities]
+        matches = [c for c in matches if c.general]
     assert len(matches) == 1, f"expected one {intent} card for {entities}, found {[c.key for c in matches]}"
     return matches[0]
 
@@ -42,7 +42,7 @@ async def test_ibux_question_gets_the_nsaid_card(base, domain, tracker_factory, 
     messages, events = await run(ActionAnswerTopic(), tracker, domain)
     assert [m["text"] for m in messages] == [card.texts[language].short]
     sources = "; ".join(s.short for s in base.sources_of(card))
-    assert events == [SlotSet("last_card", card.key), SlotSet("last_source", sources)]
+    assert events == [SlotSet("last_card", card.key), SlotSet("last_source", sources), SlotSet("card_unsure", False)]
 
 
 async def test_a_question_without_entities_gets_the_general_card(base, domain, tracker_factory):
@@ -144,3 +144,23 @@ async def test_clarify_offers_common_topics_when_nothing_is_plausible(base, doma
     messages, _ = await run(ActionClarifyOptions(), tracker, domain)
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
     assert messages[0]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")
+
+
+async def test_a_card_chosen_on_a_button_is_answered_exactly(base, domain, tracker_factory):
+    card = base.card("nsaid_gel")
+    entity = {"entity": "card", "value": card.key, "start": 0, "end": 0}
+    tracker = tracker_factory(f"/ask_medication{{\"card\": \"{card.key}\"}}", "ask_medication", [entity])
+    messages, events = await run(ActionAnswerTopic(), tracker, domain)
+    assert [m["text"] for m in messages] == [card.texts["nb"].short]
+    assert SlotSet("card_unsure", False) in events
+
+
+async def test_an_unsure_reading_offers_the_closest_cards_by_title(base, domain, tracker_factory):
+    card = base.card("nsaid_gel")
+    question = card.questions["en"][0]
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_medication", "confidence": 0.2}]
+    tracker = tracker_factory(question, "nlu_fallback", slots={"language": "en"}, intent_ranking=ranking)
+    messages, _ = await run(ActionClarifyOptions(), tracker, domain)
+    buttons = messages[0]["buttons"]
+    assert buttons[0] == {"title": card.title["en"], "payload": "/ask_medication" + json.dumps({"card": card.key})}
+    assert 1 <= len(buttons) <= 3

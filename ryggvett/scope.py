@@ -1,0 +1,51 @@
+"""Is a message about something outside low back pain? (a neck, a knee, a prolapsed uterus)
+
+The words are content (content/scope.yml). A message is outside when it names something of
+the outside list and nothing of the low back: "vondt i nakken" is outside, "vondt i nakken og
+korsryggen" is a back question. Word beginnings match, so «kneet» and «skuldrene» count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ryggvett import settings
+
+WORD = re.compile(r"[a-zæøåäöüé]+")
+
+
+@dataclass(frozen=True)
+class Scope:
+    outside: tuple[str, ...]
+    back: tuple[str, ...]
+    # never a person's low back, whatever else the message says (a dog's back, a backpack)
+    always_outside: tuple[str, ...] = ()
+
+    def is_outside(self, text: str) -> bool:
+        lowered = " " + " ".join(WORD.findall(text.lower())) + " "
+        if _names(lowered, self.always_outside):
+            return True
+        return _names(lowered, self.outside) and not _names(lowered, self.back)
+
+
+def _names(text: str, phrases: tuple[str, ...]) -> bool:
+    # A phrase must start a word: "mens" is not inside "smertene", "kne" is not inside "kneip".
+    return any(f" {phrase}" in text for phrase in phrases)
+
+
+def read_scope(path: Path) -> Scope:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    def words(key: str) -> tuple[str, ...]:
+        return tuple(str(w).lower() for w in data.get(key) or ())
+
+    return Scope(words("outside"), words("back"), words("always_outside"))
+
+
+@lru_cache(maxsize=1)
+def default_scope() -> Scope:
+    return read_scope(settings.content_dir() / "scope.yml")

@@ -1,0 +1,39 @@
+"""Card-level understanding on questions written from the card titles only (tests/nlu/cards_*.yml).
+
+A regression check on the trained model: the assistant's card choice (ryggvett/card_choice.py)
+must stay at or above the floors below, which sit a little under what was measured. The full
+table, with the baselines, is written to reports/nlu/cards.md (also by `make evaluate`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.cards import evaluate
+from ryggvett.settings import PROJECT_ROOT
+from tests.chat import REPORT_LINES
+
+pytestmark = pytest.mark.assistant
+MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
+# Measured on 2026-12-07 (reports/nlu/cards.md), less a margin for retraining noise.
+FLOORS = {
+    ("assistant top1", "nb"): 0.64,  # measured 0.669
+    ("assistant top1", "en"): 0.67,  # 0.698
+    ("assistant top3", "nb"): 0.83,  # 0.858
+    ("assistant top3", "en"): 0.83,  # 0.865
+    ("out of scope recognised", "nb"): 0.62,  # 0.650
+    ("out of scope recognised", "en"): 0.70,  # 0.733
+}
+MAX_CLARIFY_RATE = 0.05
+
+
+def test_the_assistant_picks_the_card_that_answers_the_question():
+    lines, figures = evaluate(MODEL)
+    report = PROJECT_ROOT / "reports" / "nlu" / "cards.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, language in FLOORS:
+        REPORT_LINES.append(f"cards: {name} ({language}) {figures[name][language]:.3f}")
+    below = {k: figures[k[0]][k[1]] for k, floor in FLOORS.items() if figures[k[0]][k[1]] < floor}
+    assert below == {}, below
+    assert all(rate <= MAX_CLARIFY_RATE for rate in figures["clarify rate"].values()), figures["clarify rate"]
