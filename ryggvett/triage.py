@@ -56,10 +56,12 @@ ASKS_PERMISSION = re.compile(
 # Crisis first, then the most urgent tier; context findings (no alarm alone) last.
 URGENCY_ORDER = {"emergency": 1, "poison": 2, "gp_today": 3, "gp_soon": 4, None: 5}
 # "jeg er 82 år", "I'm 15", "my 14-year-old", "sønnen min på 13"
+# An age is said with a verb or "old" around it; "for 6 years" and "i 6 år" are durations.
 AGE = re.compile(
-    r"\b(?:(?:jeg|eg|jag) er|i am|i'm|im|aged?|på|years? old|(?:mor|far|mamma|pappa)(?:en)? (?:min )?på) ?(\d{1,2})\b"
-    r"|\b(\d{1,2}) ?(?:år|years?|yrs?)(?: old| gammel| gamal)?\b(?! siden| sidan| ago| tilbake)"
+    r"\b(?:(?:jeg|eg|jag) er|i am|i'm|im|aged?) (\d{1,2})\b(?! ?(?:uker|dager|måneder|weeks|days|months)\b)"
+    r"|\b(\d{1,2}) ?(?:år|years?|yrs?) (?:old|gammel|gamal)\b"
     r"|\b(\d{1,2})[- ](?:year[- ]old|åring|åringen)\b"
+    r"|\bpå (\d{1,2})\b(?! ?(?:uker|dager|timer|måneder|minutter|kg|km|cm|år siden|gang)\b)"
 )
 OLDER_AGE = 70
 ADULT_AGE = 18
