@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from ryggvett.answers import Mention, safety_notes, select_card
-from ryggvett.reference.content import ANY_TOPIC, Card, CardText, Condition
+from ryggvett.reference.content import ANY_TOPIC, Card, Condition
+from tests.cards import make_card
 
 
 def card(key: str, intent: str, priority: str | None = None, **entities: list[str]) -> Card:
     """A card; one without entities is its topic's general card."""
-    return Card(
-        key=key,
-        intent=intent,
-        entities={k: tuple(v) for k, v in entities.items()},
-        sources=("nice-ng59",),
-        texts={"nb": CardText(key, key), "en": CardText(key, key)},
-        reviewed_by="test",
-        last_reviewed=dt.date(2026, 1, 1),
-        priority=priority,
-        general=not entities,
-    )
+    return make_card(key, intent, priority, **entities)
 
 
 CARDS = [

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ryggvett.answers import Mention
 from ryggvett.card_choice import choose_card, intent_ranking
 from ryggvett.card_ranking import CardRanker
-from ryggvett.reference.content import Card, CardText
+from tests.cards import make_card
 
 
 def card(key: str, intent: str = "ask_medication", general: bool = False, priority=None, questions=(), **entities):
-    return Card(
-        key=key,
-        intent=intent,
-        entities={k: tuple(v) for k, v in entities.items()},
-        sources=("nice-ng59",),
-        texts={"nb": CardText(key, key), "en": CardText(key, key)},
-        reviewed_by="test",
-        last_reviewed=dt.date(2026, 1, 1),
-        priority=priority,
-        general=general,
-        title={"nb": f"Om {key}", "en": f"About {key}"},
-        questions={"en": tuple(questions) or (f"what about {key}?",)},
-    )
+    return make_card(key, intent, priority, general, questions, **entities)
 
 
 GENERAL = card("medication_general", general=True, questions=["do painkillers help my back?"])
