@@ -60,6 +60,7 @@ class Overdose:
     medicine: str
     tablets: float
     milligrams: float
+    over_limit: bool = True
 
 
 def read_limits(path: Path) -> tuple[Medicine, ...]:
@@ -99,15 +100,20 @@ def _tokens(text: str) -> list[str]:
 
 def taken_over_limit(text: str, medicines: tuple[Medicine, ...] | None = None) -> Overdose | None:
     """The first medicine the text says was taken above its daily limit, if any."""
+    return next((taken for taken in tablets_taken(text, medicines) if taken.over_limit), None)
+
+
+def tablets_taken(text: str, medicines: tuple[Medicine, ...] | None = None) -> list[Overdose]:
+    """Every medicine the text counts as taken, each with whether it is over its daily limit."""
     medicines = medicines if medicines is not None else default_limits()
     tokens = _tokens(text)
     if not INTAKE & set(tokens) and not EVERY_HOURS.search(text.lower()):
-        return None
+        return []
     if HYPOTHETICAL & set(tokens) and "?" in text:
-        return None
+        return []
     named = [(i, m) for i, t in enumerate(tokens) if (m := _medicine_of(t, medicines))]
     if not named:
-        return None
+        return []
     counts: dict[str, list[float]] = {}
     strength: dict[str, float] = {}
     for i, token in enumerate(tokens):
@@ -140,6 +146,7 @@ def taken_over_limit(text: str, medicines: tuple[Medicine, ...] | None = None) -
     lowered = text.lower()
     per_day = bool(PER_DAY.search(lowered))
     every = EVERY_HOURS.search(lowered)
+    found = []
     for medicine in medicines:
         values = counts.get(medicine.key)
         if not values:
@@ -150,9 +157,8 @@ def taken_over_limit(text: str, medicines: tuple[Medicine, ...] | None = None) -
             doses = 24 // hours if ROUND_THE_CLOCK.search(lowered) else 16 // hours + 1
             tablets = max(values) * doses
         milligrams = tablets * strength.get(medicine.key, medicine.usual_tablet_mg)
-        if milligrams > medicine.daily_max_mg:
-            return Overdose(medicine.key, tablets, milligrams)
-    return None
+        found.append(Overdose(medicine.key, tablets, milligrams, milligrams > medicine.daily_max_mg))
+    return found
 
 
 def _nearest(named: list[tuple[int, Medicine]], position: int) -> Medicine:

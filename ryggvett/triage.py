@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from ryggvett import settings
-from ryggvett.overdose import taken_over_limit
+from ryggvett.overdose import tablets_taken
 
 # emergency: call 113 now; poison: Giftinformasjonen now; gp_today: a doctor today;
 # gp_soon: book a GP appointment (docs/evidence.md, "Red flags and what to do").
@@ -369,12 +369,17 @@ def _age_findings(text: str) -> list[Finding]:
 
 
 def _overdose_findings(text: str, findings: list[Finding]) -> list[Finding]:
+    """Tablets counted against the leaflet: over it is an alarm; within it speaks against one
+    ("tok 2 Paracet i morges og 2 nå" is no overdose, whatever the classifier thinks)."""
     if any(f.category == "overdose" and not f.negated for f in findings):
         return []
-    over = taken_over_limit(text)
-    if over is None:
-        return []
-    return [Finding("overdose", "poison", f"{over.tablets:g} {over.medicine} ({over.milligrams:g} mg)")]
+    taken = tablets_taken(text)
+    over = next((t for t in taken if t.over_limit), None)
+    if over is not None:
+        return [Finding("overdose", "poison", f"{over.tablets:g} {over.medicine} ({over.milligrams:g} mg)")]
+    return [
+        Finding("overdose", "poison", f"{t.tablets:g} {t.medicine} ({t.milligrams:g} mg)", negated=True) for t in taken
+    ]
 
 
 def red_flag(findings: list[Finding]) -> Finding | None:

@@ -166,3 +166,9 @@ def test_a_denied_sign_or_a_figure_of_speech_overrules_the_classifier(text, clas
 def test_a_reported_sign_wins_over_a_denied_one():
     assessment = assess_message("ingen feber, men jeg har mistet kontrollen over blæra", "report_red_flag")
     assert (assessment.intent, assessment.urgency) == ("report_red_flag", "emergency")
+
+
+def test_tablets_within_the_leaflet_explain_away_a_classifiers_alarm():
+    verdict = assess_message("tok 2 Paracet i morges og 2 nå, hjelper litt, bør jeg også gå tur?", "report_red_flag")
+    assert verdict.intent is None and verdict.overruled
+    assert assess_message("Tok 6 Paracet i morges og 6 til nå", "ask_medication").urgency == "poison"
