@@ -10,8 +10,6 @@ trained model (intent, entities); then three ways of choosing a card are scored 
   is reported;
 - rules: the entity rules alone (ryggvett.answers.select_card), as the assistant answered
   before cards listed their questions;
-- tf-idf in topic: the entity rules for safety, then the nearest example questions among the
-  cards the classified topic may use (ryggvett.card_ranking);
 - tf-idf: a baseline that ignores the model: the nearest example questions over all cards.
 
 Out-of-scope questions count as recognised when the model says out_of_scope or falls back.
@@ -111,12 +109,10 @@ def choose(cards: list[Card], ranker: CardRanker, question: Question, parsed: Pa
         assistant = ["(clarify)", *(c.key for c in choice.options)]
     else:
         assistant = [choice.card.key, *(key for key, _ in choice.scores if key != choice.card.key)]
-    ranked = ranker.rank(question.text, candidates, parsed.intent, parsed.mentions) if candidates else []
     everywhere = sorted(similar.items(), key=lambda kv: kv[1], reverse=True)
     return {
         "assistant": assistant,
         "rules": [rules.key] if rules else [],
-        "tf-idf in topic": [r.card.key for r in ranked],
         "tf-idf": [key for key, _ in everywhere],
     }
 

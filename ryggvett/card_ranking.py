@@ -1,35 +1,23 @@
-"""Which answer card fits a question best: the cards' own example questions, beside the entity rules.
+"""How close a message is to each card's own example questions.
 
 Each topic card lists the patient questions it answers (content/cards, `questions`). A
-message is compared with every question of the cards its topic may use (character and
-word n-grams, TF-IDF, cosine), and a card scores as its nearest questions. Entity rules
-still decide first where safety needs it (ryggvett.answers: safety cards, situations), and
-a card whose entities were mentioned gets a bonus, so "Ibux?" is the NSAID card even in
-few words.
+message is compared with every question (character and word n-grams, TF-IDF, cosine), and a
+card scores as the mean of its nearest questions. ryggvett.card_choice combines this with
+the safety rules, the topic and the entities.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from ryggvett.answers import Mention, condition_matches, select_card
 from ryggvett.reference.content import Card
 
-# A mentioned entity type of the card's condition counts like this much similarity.
-ENTITY_BONUS = 0.15
 # A card scores as the mean of its best few questions: one odd example decides less.
 NEAREST = 3
-
-
-@dataclass(frozen=True)
-class Ranked:
-    card: Card
-    score: float
 
 
 class CardRanker:
@@ -61,19 +49,6 @@ class CardRanker:
             own = np.sort(scores[self._owners == index])[::-1][:NEAREST]
             found[card.key] = float(own.mean()) if own.size else 0.0
         return found
-
-    def rank(self, text: str, cards: Sequence[Card], intent: str, mentions: Iterable[Mention]) -> list[Ranked]:
-        """The cards that may answer `intent`, best first; a safety card the entities call for comes first alone."""
-        mentions = list(mentions)
-        ruled = select_card(cards, intent, mentions)
-        if ruled is not None and ruled.is_safety:
-            return [Ranked(ruled, 1.0)]
-        similar = self.similarities(text)
-        ranked = [
-            Ranked(card, similar.get(card.key, 0.0) + ENTITY_BONUS * condition_matches(card, intent, mentions))
-            for card in cards
-        ]
-        return sorted(ranked, key=lambda r: r.score, reverse=True)
 
 
 def _normalised(matrix):  # type: ignore[no-untyped-def]
