@@ -48,6 +48,7 @@ def test_word_matching(token, word, expected):
         ("Har beinskjørhet og skled på badegulvet i går", "gp_today"),
         ("jeg er 82 år og falt på isen i går, nå er ryggen vond", "gp_today"),
         ("har gått ned 7 kilo uten å prøve og ryggen verker", "gp_soon"),
+        ("lost about a stone in two months without dieting and my back is sore", "gp_soon"),
         ("stiv i ryggen i over en time hver morgen", "gp_soon"),
         ("datteren min på 13 har vondt i ryggen", "gp_soon"),
         ("vondt midt i ryggen mellom skulderbladene", "gp_soon"),
@@ -128,6 +129,9 @@ def test_a_crisis_with_too_many_tablets_keeps_both():
         "Kan jeg ta Paralgin forte og Paracet samtidig?",
         "I took 2 Paracet this morning, can I take more tonight?",
         "I get out of breath when I jog, is running OK for my back?",
+        # A plan to lose weight is not weight lost without trying
+        "beste treningsprogram for å gå ned 10 kilo før sommeren?",
+        "I want to lose weight, is running OK for my back?",
     ],
 )
 def test_ordinary_messages_raise_nothing(text):
