@@ -27,10 +27,18 @@ class Scope:
     always_outside: tuple[str, ...] = ()
 
     def is_outside(self, text: str) -> bool:
-        lowered = " " + " ".join(WORD.findall(text.lower())) + " "
+        lowered = _words(text)
         if _names(lowered, self.always_outside):
             return True
         return _names(lowered, self.outside) and not _names(lowered, self.back)
+
+    def names_the_back(self, text: str) -> bool:
+        """The message names the back and nothing outside it: a back question, whatever the classifier says."""
+        return _names(_words(text), self.back) and not self.is_outside(text)
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(WORD.findall(text.lower())) + " "
 
 
 def _names(text: str, phrases: tuple[str, ...]) -> bool:
@@ -40,6 +48,7 @@ def _names(text: str, phrases: tuple[str, ...]) -> bool:
 
 def read_scope(path: Path) -> Scope:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
     def words(key: str) -> tuple[str, ...]:
         return tuple(str(w).lower() for w in data.get(key) or ())
 

@@ -36,3 +36,33 @@ def test_other_complaints_are_outside(text):
 )
 def test_back_questions_stay_in_scope(text):
     assert not default_scope().is_outside(text)
+
+
+def test_a_message_naming_only_the_back_is_a_back_question():
+    scope = default_scope()
+    assert scope.names_the_back("Hjälper Alvedon mot ont i ryggen?")
+    assert scope.names_the_back("Hvordan kommer jeg i gang med at løbe igen efter ondt i ryggen?")
+    assert not scope.names_the_back("vondt i nakken, hva gjør jeg?")
+    assert not scope.names_the_back("how do I get rid of back acne?")
+
+
+def _parsed(text: str, ranking: list[tuple[str, float]]):
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    return Message(data={TEXT: text, INTENT: intents[0], INTENT_RANKING_KEY: intents})
+
+
+def test_the_guard_turns_a_back_question_read_as_out_of_scope_into_the_next_intent():
+    from nlu_components.scope import ScopeGuard
+
+    guard = ScopeGuard({"threshold": 0.25})
+    sure = _parsed("Hjälper Alvedon mot ont i ryggen?", [("out_of_scope", 0.5), ("ask_medication", 0.4)])
+    unsure = _parsed("Vad betyder det att ryggen gör ont?", [("out_of_scope", 0.8), ("ask_pain_meaning", 0.1)])
+    neck = _parsed("vondt i nakken, hva gjør jeg?", [("ask_pain_meaning", 0.7), ("out_of_scope", 0.2)])
+    guard.process([sure, unsure, neck])
+    assert sure.get("intent")["name"] == "ask_medication"
+    assert [r["name"] for r in sure.get("intent_ranking")] == ["ask_medication"]
+    assert unsure.get("intent")["name"] == "nlu_fallback"
+    assert neck.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
