@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.reference import card_ranker, reference_base, topic_cards
 from actions.tracker_utils import language_of, latest_intent, latest_mentions
 from ryggvett.answers import safety_notes
-from ryggvett.card_choice import CardChoice, choose_card, intent_ranking, nearest_cards
+from ryggvett.card_choice import Answer, CardChoice, answer_message, intent_ranking, nearest_cards, sure_card
 from ryggvett.clarify import clarify_candidates
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card
@@ -21,6 +21,8 @@ from ryggvett.reference.content import Card
 
 class ActionAnswerTopic(Action):
     """The short answer of the card that fits; rules add the source line and the offer of more.
+
+    A message with two questions gets the first answered and the second offered as a button.
 
     When it is unsure which card answers the question, it asks «Mener du …?» with the
     cards' titles as buttons instead (card_unsure), and the rules wait for the choice.
@@ -33,32 +35,44 @@ class ActionAnswerTopic(Action):
         base = reference_base()
         intent = latest_intent(tracker) or ""
         mentions = latest_mentions(tracker)
-        language = language_of(tracker)
         asked_for = next((base.card(m.value) for m in mentions if m.entity == "card"), None)
         if asked_for is not None:
-            choice = CardChoice(asked_for)
+            answer = Answer(CardChoice(asked_for))
         else:
-            message = tracker.latest_message
-            choice = choose_card(
-                topic_cards(),
-                intent,
-                mentions,
-                intent_ranking(message),
-                card_ranker().similarities(message.get("text") or ""),
-                len((message.get("text") or "").split()),
-            )
+            text = tracker.latest_message.get("text") or ""
+            ranking = intent_ranking(tracker.latest_message)
+            answer = answer_message(topic_cards(), text, intent, mentions, ranking, card_ranker().evidence)
+        choice = answer.choice
         if choice.unsure and not tracker.get_slot("diagnosis_question"):
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=_card_buttons(choice, intent, language))
+            dispatcher.utter_message(
+                response="utter_did_you_mean", buttons=_card_buttons(choice, intent, language_of(tracker))
+            )
             return [SlotSet("card_unsure", True)]
-        card = choice.card
-        if card is None:
+        if choice.card is None:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("last_card", None), SlotSet("last_source", None), SlotSet("card_unsure", False)]
-        for note in safety_notes(base.cards, intent, mentions, chosen=card):
+        events = say_card(dispatcher, tracker, choice.card, choice.notes)
+        if answer.also is not None:
+            # The second question of the message, offered rather than answered in one long reply.
+            also = CardChoice(answer.also, (answer.also,))
+            dispatcher.utter_message(response="utter_also_asked", buttons=_card_buttons(also, "", language_of(tracker)))
+        return events
+
+
+def say_card(
+    dispatcher: CollectingDispatcher, tracker: Tracker, card: Card, notes: Sequence[Card] = ()
+) -> List[EventType]:
+    """The card's short answer after the safety notes the message calls for; the rules add its source."""
+    base = reference_base()
+    language = language_of(tracker)
+    intent = latest_intent(tracker) or card.intent
+    mentions = latest_mentions(tracker)
+    for note in (*notes, *safety_notes(base.cards, intent, mentions, chosen=card)):
+        if note != card:
             dispatcher.utter_message(text=note.texts[language].short)
-        dispatcher.utter_message(text=card.texts[language].short)
-        sources = "; ".join(source.short for source in base.sources_of(card))
-        return [SlotSet("last_card", card.key), SlotSet("last_source", sources), SlotSet("card_unsure", False)]
+    dispatcher.utter_message(text=card.texts[language].short)
+    sources = "; ".join(source.short for source in base.sources_of(card))
+    return [SlotSet("last_card", card.key), SlotSet("last_source", sources), SlotSet("card_unsure", False)]
 
 
 def _card_buttons(choice: CardChoice, intent: str, language: str) -> list[dict[str, str]]:
@@ -115,7 +129,12 @@ class ActionListSources(_AboutLastAnswer):
 
 
 class ActionClarifyOptions(Action):
-    """Buttons for the topics the NLU found most likely, after it was unsure."""
+    """After the NLU was unsure: the card that clearly fits, or «Mener du …?» with buttons.
+
+    A card whose questions the message fits clearly best answers though the topic was unclear
+    (the rules then add its source). Otherwise the closest cards' titles are offered, or, when
+    no card comes close, the likeliest topics.
+    """
 
     def name(self) -> str:
         return "action_clarify_options"
@@ -123,14 +142,16 @@ class ActionClarifyOptions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         base = reference_base()
         language = language_of(tracker)
-        # The cards whose questions come closest, when some do: «Mener du …?» with their titles.
-        similar = card_ranker().similarities(tracker.latest_message.get("text") or "")
-        close = [base.card(key) for key in nearest_cards(similar)]
+        text = tracker.latest_message.get("text") or ""
+        evidence = card_ranker().evidence(text)
+        sure = base.card(sure_card(evidence, len(text.split())) or "")
+        if sure is not None:
+            return say_card(dispatcher, tracker, sure)
+        dispatcher.utter_message(response="utter_default")
+        close = [card for card in (base.card(key) for key in nearest_cards(evidence)) if card is not None]
         if close:
-            dispatcher.utter_message(
-                buttons=_card_buttons(CardChoice(close[0], tuple(c for c in close if c)), "", language)
-            )
-            return []
+            dispatcher.utter_message(buttons=_card_buttons(CardChoice(close[0], tuple(close)), "", language))
+            return [SlotSet("card_unsure", True)]
         candidates = clarify_candidates(tracker.latest_message.get("intent_ranking") or (), TOPIC_INTENTS)
         # Keep what the person mentioned (Ibux, lifting) so the chosen topic is answered specifically.
         entities = {m.entity: m.value for m in latest_mentions(tracker) if m.entity != "language"}
@@ -141,4 +162,4 @@ class ActionClarifyOptions(Action):
         ]
         if buttons:
             dispatcher.utter_message(buttons=buttons)
-        return []
+        return [SlotSet("card_unsure", True)]

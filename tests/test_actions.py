@@ -97,11 +97,10 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
         {"name": "ask_treatment_options", "confidence": 0.29},
         {"name": "ask_imaging", "confidence": 0.01},
     ]
-    tracker = tracker_factory(
-        "ibux eller kiropraktor", "nlu_fallback", [IBUX], slots={"language": "en"}, intent_ranking=ranking
-    )
+    tracker = tracker_factory("hmm??", "nlu_fallback", [IBUX], slots={"language": "en"}, intent_ranking=ranking)
     messages, events = await run(ActionClarifyOptions(), tracker, domain)
-    assert messages[0]["buttons"] == [
+    assert messages[0]["response"] == "utter_default"
+    assert messages[1]["buttons"] == [
         {
             "title": base.topic_label("ask_medication", "en"),
             "payload": "/ask_medication" + json.dumps({"medication": "nsaid"}),
@@ -111,7 +110,7 @@ async def test_clarify_offers_the_two_likeliest_topics_in_the_persons_language(b
             "payload": "/ask_treatment_options" + json.dumps({"medication": "nsaid"}),
         },
     ]
-    assert events == []
+    assert events == [SlotSet("card_unsure", True)]
 
 
 async def test_safety_markers_set_their_slots(domain, tracker_factory):
@@ -142,25 +141,53 @@ async def test_clarify_offers_common_topics_when_nothing_is_plausible(base, doma
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}]
     tracker = tracker_factory("asdkj qwe", "nlu_fallback", intent_ranking=ranking)
     messages, _ = await run(ActionClarifyOptions(), tracker, domain)
-    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
-    assert messages[0]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")
+    assert [b["payload"] for b in messages[1]["buttons"]] == [f"/{intent}" for intent in COMMON_TOPICS]
+    assert messages[1]["buttons"][0]["title"] == base.topic_label(COMMON_TOPICS[0], "nb")
 
 
 async def test_a_card_chosen_on_a_button_is_answered_exactly(base, domain, tracker_factory):
     card = base.card("nsaid_gel")
     entity = {"entity": "card", "value": card.key, "start": 0, "end": 0}
-    tracker = tracker_factory(f"/ask_medication{{\"card\": \"{card.key}\"}}", "ask_medication", [entity])
+    tracker = tracker_factory(f'/ask_medication{{"card": "{card.key}"}}', "ask_medication", [entity])
     messages, events = await run(ActionAnswerTopic(), tracker, domain)
     assert [m["text"] for m in messages] == [card.texts["nb"].short]
     assert SlotSet("card_unsure", False) in events
 
 
 async def test_an_unsure_reading_offers_the_closest_cards_by_title(base, domain, tracker_factory):
+    card = base.card("treatment_manual_therapy")
+    # Words of two cards (a painkiller, a chiropractor): no card clearly fits, so the closest are offered.
+    question = "ibux eller kiropraktor"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_medication", "confidence": 0.2}]
+    tracker = tracker_factory(question, "nlu_fallback", slots={"language": "en"}, intent_ranking=ranking)
+    messages, events = await run(ActionClarifyOptions(), tracker, domain)
+    buttons = messages[1]["buttons"]
+    assert {"title": card.title["en"], "payload": "/ask_treatment_options" + json.dumps({"card": card.key})} in buttons
+    assert 2 <= len(buttons) <= 3 and all('"card"' in button["payload"] for button in buttons)
+    assert events == [SlotSet("card_unsure", True)]
+
+
+async def test_a_card_that_clearly_fits_answers_though_the_topic_was_unclear(base, domain, tracker_factory):
     card = base.card("nsaid_gel")
     question = card.questions["en"][0]
     ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_medication", "confidence": 0.2}]
     tracker = tracker_factory(question, "nlu_fallback", slots={"language": "en"}, intent_ranking=ranking)
-    messages, _ = await run(ActionClarifyOptions(), tracker, domain)
-    buttons = messages[0]["buttons"]
-    assert buttons[0] == {"title": card.title["en"], "payload": "/ask_medication" + json.dumps({"card": card.key})}
-    assert 1 <= len(buttons) <= 3
+    messages, events = await run(ActionClarifyOptions(), tracker, domain)
+    assert messages[-1]["text"] == card.texts["en"].short
+    assert SlotSet("last_card", card.key) in events and SlotSet("card_unsure", False) in events
+
+
+async def test_a_second_question_in_the_message_is_offered_as_a_button(base, domain, tracker_factory):
+    question = "Hvor lenge kan jeg ta Ibux? Og hjelper det med varmepute?"
+    ranking = [{"name": "ask_medication", "confidence": 0.8}, {"name": "ask_treatment_options", "confidence": 0.1}]
+    tracker = tracker_factory(question, "ask_medication", intent_ranking=ranking)
+    messages, events = await run(ActionAnswerTopic(), tracker, domain)
+    # One question is answered, the other offered by its title.
+    both = [base.card("nsaid_days_in_a_row"), base.card("treatment_heat_pad")]
+    answered = next(card for card in both if messages[0]["text"] == card.texts["nb"].short)
+    offered = next(card for card in both if card.key != answered.key)
+    assert messages[1]["response"] == "utter_also_asked"
+    assert messages[1]["buttons"] == [
+        {"title": offered.title["nb"], "payload": f"/{offered.intent}" + json.dumps({"card": offered.key})}
+    ]
+    assert SlotSet("last_card", answered.key) in events
