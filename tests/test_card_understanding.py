@@ -17,12 +17,14 @@ pytestmark = pytest.mark.assistant
 MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
 # Measured on 2026-12-07 (reports/nlu/cards.md), less a margin for retraining noise.
 FLOORS = {
-    ("assistant top1", "nb"): 0.64,  # measured 0.669
-    ("assistant top1", "en"): 0.67,  # 0.698
-    ("assistant top3", "nb"): 0.83,  # 0.858
-    ("assistant top3", "en"): 0.83,  # 0.865
-    ("out of scope recognised", "nb"): 0.62,  # 0.650
-    ("out of scope recognised", "en"): 0.70,  # 0.733
+    ("assistant top1", "nb"): 0.81,  # measured 0.840
+    ("assistant top1", "en"): 0.81,  # 0.836
+    ("assistant top1, any card that answers", "nb"): 0.84,  # 0.873
+    ("assistant top1, any card that answers", "en"): 0.85,  # 0.878
+    ("assistant top3", "nb"): 0.90,  # 0.925
+    ("assistant top3", "en"): 0.91,  # 0.940
+    ("out of scope recognised", "nb"): 0.86,  # 0.900
+    ("out of scope recognised", "en"): 0.90,  # 0.933
 }
 MAX_CLARIFY_RATE = 0.05
 
@@ -36,4 +38,5 @@ def test_the_assistant_picks_the_card_that_answers_the_question():
         REPORT_LINES.append(f"cards: {name} ({language}) {figures[name][language]:.3f}")
     below = {k: figures[k[0]][k[1]] for k, floor in FLOORS.items() if figures[k[0]][k[1]] < floor}
     assert below == {}, below
-    assert all(rate <= MAX_CLARIFY_RATE for rate in figures["clarify rate"].values()), figures["clarify rate"]
+    clarify = figures["clarify rate"]
+    assert clarify["nb"] <= MAX_CLARIFY_RATE and clarify["en"] <= MAX_CLARIFY_RATE, clarify
