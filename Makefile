@@ -210,7 +210,7 @@ evaluate: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(MODEL) $(EVAL_DEFAULT_MODEL) $(EVAL_CV_REPORT)
 	$(PY) -m evaluation.run --model $(MODEL) --default-model $(EVAL_DEFAULT_MODEL) --cv build/eval/cv \
 		--out reports/nlu --summary reports/nlu-summary.md
-	$(PY) -m evaluation.cards --model $(MODEL) --out reports/nlu/cards.md --response-selector
+	$(PY) -m evaluation.cards --model $(MODEL) --out reports/cards.md --response-selector
 
 # Throughput, latency, memory, training time and cold start against Rasa's default assistant
 # (bench/run.py): reports/bench.md and reports/bench-latency.png. BENCH_ARGS=--no-train skips

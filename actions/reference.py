@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 
 from ryggvett import settings
@@ -29,3 +30,16 @@ def card_ranker() -> CardRanker:
 
 def topic_cards() -> list:
     return [card for card in reference_base().cards if card.intent in TOPIC_INTENTS]
+
+
+def _warm_up() -> None:
+    try:
+        card_ranker()
+    except Exception:  # the first question tries again, and reports what is wrong
+        logger.exception("warm-up: the reference base or the card ranker could not be built")
+
+
+# Training the card ranker takes a few seconds: done when the action server starts, not during
+# the first patient's question. Off where the actions are only imported (RYGGVETT_WARM_UP).
+if settings.warm_up():
+    threading.Thread(target=_warm_up, name="card-ranker-warm-up", daemon=True).start()

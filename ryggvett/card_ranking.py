@@ -52,49 +52,61 @@ class CardEvidence:
 class CardRanker:
     def __init__(self, cards: Sequence[Card]):
         self.cards = [card for card in cards if card.questions]
-        texts, owners = [], []
-        for index, card in enumerate(self.cards):
-            for questions in card.questions.values():
-                texts += [q.lower() for q in questions]
-                owners += [index] * len(questions)
-        self._owners = np.array(owners)
-        self._vectorizer = _features()
-        self._matrix = _normalised(self._vectorizer.fit_transform(texts)) if texts else None
-        self._classifier = _train_classifier(self.cards) if len(self.cards) > 1 else None
+        questions = [[q.lower() for qs in card.questions.values() for q in qs] for card in self.cards]
+        titles = [[t.lower() for t in card.title.values()] for card in self.cards]
+        self._features = _features()
+        self._matrix = None
+        self._classifier: LinearSVC | None = None
+        if not any(questions):
+            return
+        # One vocabulary for both measures, fitted on every question and title.
+        texts = [text for own, named in zip(questions, titles, strict=True) for text in (*own, *named)]
+        labels = [
+            card.key for card, own, named in zip(self.cards, questions, titles, strict=True) for _ in (*own, *named)
+        ]
+        matrix = self._features.fit_transform(texts)
+        is_question = np.array(
+            [i < len(own) for own, named in zip(questions, titles, strict=True) for i in range(len(own) + len(named))]
+        )
+        self._matrix = _normalised(matrix[is_question])
+        # Row positions of each card's questions, padded with -1, so a card's nearest questions
+        # are found for all cards at once.
+        counts = [len(own) for own in questions]
+        starts = np.cumsum([0, *counts[:-1]])
+        width = max(counts)
+        self._slots = np.full((len(self.cards), width), -1)
+        for row, (start, count) in enumerate(zip(starts, counts, strict=True)):
+            self._slots[row, :count] = np.arange(start, start + count)
+        if len(self.cards) > 1:
+            self._classifier = LinearSVC(C=C, random_state=0).fit(matrix, labels)
 
     def evidence(self, text: str) -> CardEvidence:
-        return CardEvidence(self.fit(text), self.similarities(text))
+        vector = self._features.transform([text.lower()]) if self._matrix is not None else None
+        return CardEvidence(self._fit(vector), self._similarities(vector))
 
     def similarities(self, text: str) -> dict[str, float]:
         """Each card's similarity to `text` (0..1): the mean of its nearest example questions."""
-        if self._matrix is None:
-            return {}
-        vector = _normalised(self._vectorizer.transform([text.lower()]))
-        scores = (self._matrix @ vector.T).toarray().ravel()
-        found: dict[str, float] = {}
-        for index, card in enumerate(self.cards):
-            own = np.sort(scores[self._owners == index])[::-1][:NEAREST]
-            found[card.key] = float(own.mean()) if own.size else 0.0
-        return found
+        return self.evidence(text).similarity  # type: ignore[return-value]
 
     def fit(self, text: str) -> dict[str, float]:
         """Each card's decision value for `text`: above 0 the classifier counts it a match."""
-        if self._classifier is None:
+        return self.evidence(text).fit  # type: ignore[return-value]
+
+    def _similarities(self, vector) -> dict[str, float]:  # type: ignore[no-untyped-def]
+        if vector is None or self._matrix is None:
+            return {}
+        scores = (self._matrix @ _normalised(vector).T).toarray().ravel()
+        own = np.where(self._slots >= 0, scores[self._slots], -np.inf)
+        nearest = -np.partition(-own, NEAREST - 1, axis=1)[:, :NEAREST] if own.shape[1] > NEAREST else own
+        nearest = np.where(np.isfinite(nearest), nearest, np.nan)
+        means = np.nan_to_num(np.nanmean(nearest, axis=1))
+        return {card.key: float(mean) for card, mean in zip(self.cards, means, strict=True)}
+
+    def _fit(self, vector) -> dict[str, float]:  # type: ignore[no-untyped-def]
+        if self._classifier is None or vector is None:
             return {card.key: 0.0 for card in self.cards}
-        features, model = self._classifier
-        values = model.decision_function(features.transform([text.lower()]))[0]
-        return {str(key): float(value) for key, value in zip(model.classes_, values, strict=True)}
-
-
-def _train_classifier(cards: Sequence[Card]) -> tuple[FeatureUnion, LinearSVC]:
-    texts, labels = [], []
-    for card in cards:
-        examples = [*(q for qs in card.questions.values() for q in qs), *card.title.values()]
-        texts += [example.lower() for example in examples]
-        labels += [card.key] * len(examples)
-    features = _features()
-    model = LinearSVC(C=C, random_state=0).fit(features.fit_transform(texts), labels)
-    return features, model
+        values = self._classifier.decision_function(vector)[0]
+        return {str(key): float(value) for key, value in zip(self._classifier.classes_, values, strict=True)}
 
 
 def _normalised(matrix):  # type: ignore[no-untyped-def]

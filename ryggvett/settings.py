@@ -85,6 +85,11 @@ def dashboard_secure_cookies() -> bool:
     return _env("RYGGVETT_DASHBOARD_SECURE_COOKIE", "true").lower() not in {"0", "false", "no"}
 
 
+def warm_up() -> bool:
+    """Build the reference base and the card ranker when the action server starts (RYGGVETT_WARM_UP)."""
+    return _env("RYGGVETT_WARM_UP", "true").lower() not in {"0", "false", "no"}
+
+
 def dashboard_session_minutes() -> int:
     """A dashboard login ends after this many idle minutes (RYGGVETT_DASHBOARD_IDLE_MINUTES)."""
     return _env_int("RYGGVETT_DASHBOARD_IDLE_MINUTES", 60)

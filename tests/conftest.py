@@ -10,6 +10,9 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 
+# The actions are imported here, not served: no warm-up thread (tests/servers.py turns it on).
+os.environ.setdefault("RYGGVETT_WARM_UP", "false")
+
 from ryggvett.reference.content import Content, read_content
 from ryggvett.reference.loader import load_content
 from ryggvett.reference.repository import ReferenceBase

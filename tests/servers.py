@@ -115,6 +115,7 @@ def start_action_server(db_url: str, public_url: str, workdir: Path, port: int |
     port = port or free_port()
     log = workdir / "actions.log"
     env = {**os.environ, "RYGGVETT_DB_URL": db_url, "RYGGVETT_PUBLIC_URL": public_url, "PYTHONPATH": str(PROJECT_ROOT)}
+    env["RYGGVETT_WARM_UP"] = "true"
     env.pop("SANIC_REQUEST_MAX_SIZE", None)  # the Rasa server's limit; Rasa sends whole conversations here
     rasa = Path(sys.executable).with_name("rasa")
     with open(log, "w") as out:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ryggvett.answers import Mention
 from ryggvett.card_choice import answer_message, choose_card, intent_ranking, nearest_cards, question_parts, sure_card
 from ryggvett.card_ranking import CardEvidence, CardRanker
@@ -125,3 +127,12 @@ def test_a_second_question_is_offered_beside_the_answer():
         cards, "How many days in a row can I take ibuprofen?", "ask_medication", [], [], ranker.evidence
     )
     assert one.choice.card == NSAID_DAYS and one.also is None
+
+
+def test_a_cards_own_question_is_nearest_to_it_and_fits_it_best():
+    ranker = CardRanker(CARDS)
+    found = ranker.evidence("does an anti-inflammatory gel rubbed on the back help?")
+    assert max(found.similarity, key=found.similarity.get) == "nsaid_gels"
+    assert found.similarity["nsaid_gels"] == pytest.approx(1.0)
+    assert all(0.0 <= value <= 1.0 + 1e-9 for value in found.similarity.values())
+    assert max(found.fit, key=found.fit.get) == "nsaid_gels" and set(found.fit) == {c.key for c in CARDS}
