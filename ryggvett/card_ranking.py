@@ -25,6 +25,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from ryggvett.reference.content import Card
+from ryggvett.text_classifier import tfidf_features
 
 # A card's similarity is the mean of its best few questions: one odd example decides less.
 NEAREST = 3
@@ -69,6 +70,9 @@ class CardRanker:
             [i < len(own) for own, named in zip(questions, titles, strict=True) for i in range(len(own) + len(named))]
         )
         self._matrix = _normalised(matrix[is_question])
+        # Feature -> questions: a message's few n-grams pick their rows (far quicker than a
+        # sparse product with the whole matrix).
+        self._by_feature = self._matrix.T.tocsr()
         # Row positions of each card's questions, padded with -1, so a card's nearest questions
         # are found for all cards at once.
         counts = [len(own) for own in questions]
@@ -81,7 +85,11 @@ class CardRanker:
             self._classifier = LinearSVC(C=C, random_state=0).fit(matrix, labels)
 
     def evidence(self, text: str) -> CardEvidence:
-        vector = self._features.transform([text.lower()]) if self._matrix is not None else None
+        if self._matrix is None:
+            return CardEvidence(self._fit(None), {})
+        # Computed directly from the vectorisers (ryggvett.text_classifier): the FeatureUnion's
+        # dispatch costs more than the features of one message.
+        vector = tfidf_features([vectoriser for _, vectoriser in self._features.transformer_list], [text.lower()])
         return CardEvidence(self._fit(vector), self._similarities(vector))
 
     def similarities(self, text: str) -> dict[str, float]:
@@ -95,7 +103,8 @@ class CardRanker:
     def _similarities(self, vector) -> dict[str, float]:  # type: ignore[no-untyped-def]
         if vector is None or self._matrix is None:
             return {}
-        scores = (self._matrix @ _normalised(vector).T).toarray().ravel()
+        message = _normalised(vector)
+        scores = self._by_feature[message.indices].T @ message.data
         own = np.where(self._slots >= 0, scores[self._slots], -np.inf)
         nearest = -np.partition(-own, NEAREST - 1, axis=1)[:, :NEAREST] if own.shape[1] > NEAREST else own
         nearest = np.where(np.isfinite(nearest), nearest, np.nan)
