@@ -22,7 +22,7 @@ from ryggvett.reference.content import Card
 class ActionAnswerTopic(Action):
     """The short answer of the card that fits; rules add the source line and the offer of more.
 
-    A message with two questions gets the first answered and the second offered as a button.
+    A message with two questions gets one answered and the other offered as a button.
 
     When it is unsure which card answers the question, it asks «Mener du …?» with the
     cards' titles as buttons instead (card_unsure), and the rules wait for the choice.

@@ -24,7 +24,7 @@ def reference_base() -> ReferenceBase:
 
 @lru_cache(maxsize=1)
 def card_ranker() -> CardRanker:
-    """The TF-IDF index of the topic cards' questions, built once from the reference base."""
+    """The classifier and index over the topic cards' questions, built once from the reference base."""
     return CardRanker(topic_cards())
 
 

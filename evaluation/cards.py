@@ -131,15 +131,14 @@ def choose(
     sure = sure_card(evidence, words) if parsed.intent in UNSURE else None
     if parsed.intent in UNSURE:
         offered = nearest_cards(evidence)
-        assistant: list[str] = [sure, *offered] if sure else ["(clarify)", *offered]
+        assistant: list[str] = [sure, *(key for key in offered if key != sure)] if sure else ["(clarify)", *offered]
     elif choice is None or choice.card is None:
         assistant = []
     elif choice.unsure:
         assistant = ["(clarify)", *(c.key for c in choice.options)]
     else:
         assistant = [choice.card.key, *(key for key, _ in choice.scores if key != choice.card.key)]
-    similar = evidence.similarity
-    everywhere = sorted(similar.items(), key=lambda kv: kv[1], reverse=True)
+    everywhere = sorted(evidence.similarity.items(), key=lambda kv: kv[1], reverse=True)
     methods = {
         "assistant": assistant,
         "rules": [rules.key] if rules else [],

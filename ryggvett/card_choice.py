@@ -45,8 +45,8 @@ MAX_OPTIONS = 3
 SAFETY_NOTE_MARGIN = 0.2
 # When the NLU could not tell the topic, a card that fits at least SURE_FIT (a decision value;
 # above 0 the classifier counts it a match) and leads the next by SURE_WITHOUT_TOPIC answers.
-# Chosen on the first card-level test set: stricter asked more clear questions «Mener du …?»,
-# looser answered more out-of-scope questions with a card.
+# Chosen on the first card-level test set's questions and both sets' out-of-scope questions:
+# stricter asked more clear questions «Mener du …?», looser answered more out-of-scope ones.
 SURE_FIT = -0.3
 SURE_WITHOUT_TOPIC = 0.1
 
@@ -101,7 +101,7 @@ def choose_card(
         reverse=True,
     )
     scores = tuple((card.key, round(value, 3)) for card, value in scored[:5])
-    needed = MIN_EVIDENCE_SHORT if words is not None and words <= SHORT_MESSAGE_WORDS else MIN_EVIDENCE
+    needed = _evidence_needed(words)
     found = max((evidence.similarity.get(card.key, 0.0) + entities[card.key] for card in cards), default=0.0)
     if not scored or found < needed:
         return CardChoice(ruled, (), scores)
@@ -119,11 +119,14 @@ def choose_card(
 def sure_card(evidence: CardEvidence, words: int | None = None) -> str | None:
     """The card that fits clearly best by its questions alone, if the message names its point."""
     ranked = sorted(evidence.fit.items(), key=lambda pair: pair[1], reverse=True)
-    needed = MIN_EVIDENCE_SHORT if words is not None and words <= SHORT_MESSAGE_WORDS else MIN_EVIDENCE
-    if len(ranked) < 2 or max(evidence.similarity.values(), default=0.0) < needed:
+    if len(ranked) < 2 or max(evidence.similarity.values(), default=0.0) < _evidence_needed(words):
         return None
     best, runner_up = ranked[0][1], ranked[1][1]
     return ranked[0][0] if best >= SURE_FIT and best - runner_up >= SURE_WITHOUT_TOPIC else None
+
+
+def _evidence_needed(words: int | None) -> float:
+    return MIN_EVIDENCE_SHORT if words is not None and words <= SHORT_MESSAGE_WORDS else MIN_EVIDENCE
 
 
 def _fit_gap(evidence: CardEvidence, better: Card, other: Card) -> float:
