@@ -16,6 +16,12 @@ WEB_PORT ?= 8000
 # The clinicians' dashboard (python -m dashboard serve).
 export RYGGVETT_DASHBOARD_PORT ?= 8001
 export RYGGVETT_ACTION_ENDPOINT ?= http://localhost:$(ACTIONS_PORT)/webhook
+# The shared secret Rasa sends the action server; when unset, a new one for each make run, given
+# to both (the action server refuses every call without it). Set it when they start separately.
+ifeq ($(strip $(RYGGVETT_ACTION_SECRET)),)
+RYGGVETT_ACTION_SECRET := $(shell od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+endif
+export RYGGVETT_ACTION_SECRET
 # Where browsers reach the web server (widget, exercise illustrations).
 export RYGGVETT_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
 # Comma-separated origins allowed to open the web chat (socket.io) and call the Rasa server

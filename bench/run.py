@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -145,6 +146,7 @@ def start_ours(train: bool, workers: int = 1, servers: int = 1) -> System:
         RYGGVETT_TRACKER_URL=f"sqlite:///{home / 'tracker.db'}",
         RYGGVETT_ACTION_ENDPOINT=f"http://127.0.0.1:{actions_port}/webhook",
         RYGGVETT_REST_TOKEN=TOKEN,
+        RYGGVETT_ACTION_SECRET=secrets.token_urlsafe(32),
         RYGGVETT_CALLBACK_URL="http://127.0.0.1:9/unused",
         RYGGVETT_CORS="http://localhost:8000",
         RYGGVETT_RATE_LIMIT="1000/60",

@@ -108,3 +108,13 @@ def reception_webhook_url() -> str:
 def reception_webhook_token() -> str:
     """Sent as a bearer token with each notice (RYGGVETT_RECEPTION_WEBHOOK_TOKEN)."""
     return os.environ.get("RYGGVETT_RECEPTION_WEBHOOK_TOKEN", "").strip()
+
+
+def action_secret() -> str:
+    """Shared secret Rasa sends to the action server (RYGGVETT_ACTION_SECRET); empty: every call refused."""
+    return os.environ.get("RYGGVETT_ACTION_SECRET", "").strip()
+
+
+def action_host() -> str:
+    """Interface the action server listens on (RYGGVETT_ACTION_HOST); a pod's own address in Kubernetes."""
+    return _env("RYGGVETT_ACTION_HOST", "127.0.0.1")

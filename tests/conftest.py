@@ -153,7 +153,11 @@ def agent(action_server):
     import rasa_extensions
 
     rasa_extensions.install()  # as in `rasa run` (its tracker store and channels install it)
-    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server, enable_selective_domain=True))
+    from rasa_extensions.action_server_guard import SECRET_HEADER
+    from tests.servers import ACTION_SECRET
+
+    endpoint = EndpointConfig(action_server, enable_selective_domain=True, headers={SECRET_HEADER: ACTION_SECRET})
+    return Agent.load(str(MODEL), action_endpoint=endpoint)
 
 
 @pytest.fixture()

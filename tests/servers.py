@@ -20,6 +20,8 @@ from ryggvett.settings import PROJECT_ROOT
 
 REST_TOKEN = "test-rest-token"
 CALLBACK_TOKEN = "test-callback-token"
+# What Rasa sends the action server (endpoints.yml) and the action server requires.
+ACTION_SECRET = "test-action-secret"
 
 
 def free_port() -> int:
@@ -110,12 +112,16 @@ class ActionServer:
         stop_process(self.process)
 
 
-def start_action_server(db_url: str, public_url: str, workdir: Path, port: int | None = None) -> ActionServer:
+def start_action_server(
+    db_url: str, public_url: str, workdir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> ActionServer:
     """`rasa run actions` on `port` (a free one by default), with the project's tables at `db_url`."""
     port = port or free_port()
     log = workdir / "actions.log"
     env = {**os.environ, "RYGGVETT_DB_URL": db_url, "RYGGVETT_PUBLIC_URL": public_url, "PYTHONPATH": str(PROJECT_ROOT)}
     env["RYGGVETT_WARM_UP"] = "true"
+    env["RYGGVETT_ACTION_SECRET"] = ACTION_SECRET
+    env.update(extra_env or {})
     env.pop("SANIC_REQUEST_MAX_SIZE", None)  # the Rasa server's limit; Rasa sends whole conversations here
     rasa = Path(sys.executable).with_name("rasa")
     with open(log, "w") as out:
@@ -150,6 +156,7 @@ def start_rasa(
         "PYTHONPATH": str(PROJECT_ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
         "RYGGVETT_ACTION_ENDPOINT": action_endpoint,
+        "RYGGVETT_ACTION_SECRET": ACTION_SECRET,
         "RYGGVETT_TRACKER_URL": tracker_url or f"sqlite:///{tracker_db}",
         "RYGGVETT_REST_TOKEN": REST_TOKEN,
         "RYGGVETT_CALLBACK_TOKEN": CALLBACK_TOKEN,
