@@ -2,7 +2,8 @@
 
 Rasa's own `rest` and `callback` channels accept anyone's POST. These keep
 their URLs and payloads (`/webhooks/rest/webhook`, `/webhooks/callback/webhook`)
-and add one check: `Authorization: Bearer <token>` (or `?token=<token>`).
+and add one check: `Authorization: Bearer <token>`, as a header only (a token in the URL
+ends up in access logs and proxies' histories).
 Without a configured token they refuse every message, so a forgotten
 setting closes the door instead of opening it.
 
@@ -48,10 +49,11 @@ rasa_extensions.install()
 
 
 def presented_token(request: Request) -> str:
+    """The bearer token of the Authorization header; a `?token=` in the URL counts for nothing."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return str(request.args.get("token") or "")
+    return ""
 
 
 def require_token(blueprint: Blueprint, token: str, channel: str) -> Blueprint:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -32,10 +33,81 @@ def max_message_chars() -> int:
     return int(os.environ.get("RYGGVETT_MAX_MESSAGE_CHARS", "") or 2000)
 
 
-def rate_limit() -> tuple[int, float]:
-    """Messages per sender per window in seconds (RYGGVETT_RATE_LIMIT, "20/60" by default)."""
-    count, _, seconds = (os.environ.get("RYGGVETT_RATE_LIMIT", "") or "20/60").partition("/")
+def _limit(name: str, default: str) -> tuple[int, float]:
+    count, _, seconds = (os.environ.get(name, "") or default).partition("/")
     return int(count), float(seconds or 60)
+
+
+def rate_limit() -> tuple[int, float]:
+    """Messages per sender (and per web chat connection) per window in seconds (RYGGVETT_RATE_LIMIT, "20/60")."""
+    return _limit("RYGGVETT_RATE_LIMIT", "20/60")
+
+
+def address_rate_limit() -> tuple[int, float]:
+    """Web chat messages per client address per window (RYGGVETT_ADDRESS_RATE_LIMIT, "120/60").
+
+    Higher than the per-sender limit: a waiting room or a workplace shares one address.
+    """
+    return _limit("RYGGVETT_ADDRESS_RATE_LIMIT", "120/60")
+
+
+def trusted_proxy_hops() -> int:
+    """Proxies in front of the servers whose X-Forwarded-For is believed (RYGGVETT_TRUSTED_PROXY_HOPS, 0)."""
+    return int(os.environ.get("RYGGVETT_TRUSTED_PROXY_HOPS", "") or 0)
+
+
+def client_address(peer: str, forwarded_for: str | None, hops: int) -> str:
+    """The client's address: the peer itself, or the one `hops` trusted proxies say they were given.
+
+    Each proxy appends the address it received from, so only the last `hops` entries are
+    written by proxies we trust; anything left of them the client may have made up.
+    """
+    if hops <= 0 or not forwarded_for:
+        return peer
+    chain = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    return chain[-hops] if len(chain) >= hops else (chain[0] if chain else peer)
+
+
+# The web widget's session ids: 128 random bits as 32 lowercase hex digits (web/widget/ryggvett-chat.js).
+WIDGET_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def widget_session_id(value: object) -> str | None:
+    """The value if it has the widget's session-id form, else None."""
+    return value if isinstance(value, str) and WIDGET_SESSION_ID.fullmatch(value) else None
+
+
+MAX_METADATA_BYTES = 2048
+LANGUAGES = frozenset({"nb", "nn", "en"})
+RATINGS = frozenset({"up", "down"})
+
+
+def clean_metadata(metadata: object) -> dict[str, Any]:
+    """Only the metadata the widget and channels send, each checked; anything else is dropped.
+
+    Metadata is stored with every message, so an unchecked field is a way to store anything,
+    personal data included, in the conversation log.
+    """
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    if not isinstance(metadata, dict):
+        return {}
+    kept: dict[str, Any] = {}
+    if metadata.get("language") in LANGUAGES:
+        kept["language"] = metadata["language"]
+    feedback = metadata.get("feedback")
+    if isinstance(feedback, dict) and feedback.get("rating") in RATINGS:
+        kept["feedback"] = {"rating": feedback["rating"]}
+        if isinstance(feedback.get("rated_text"), str):
+            kept["feedback"]["rated_text"] = clean_text(feedback["rated_text"])[:500]
+        if isinstance(feedback.get("widget"), str):
+            kept["feedback"]["widget"] = clean_text(feedback["widget"])[:40]
+    if len(json.dumps(kept, ensure_ascii=False).encode("utf-8")) > MAX_METADATA_BYTES:
+        return {"language": kept["language"]} if "language" in kept else {}
+    return kept
 
 
 class BadRequest(ValueError):
@@ -82,7 +154,7 @@ def parse_payload(body: bytes) -> IncomingMessage:
     text = clean_text(message)
     if not text:
         raise BadRequest('"message" is empty')
-    return IncomingMessage(sender, text, metadata or {})
+    return IncomingMessage(sender, text, clean_metadata(metadata))
 
 
 def too_long(text: str) -> bool:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy.render_nginx import render
+from deploy.render_nginx import ONE_ADDRESS_LOAD, ClientLimits, render
 from tests.conftest import MODEL
 from tests.servers import (
     ActionServer,
@@ -63,11 +63,14 @@ class Nginx:
     actions_port: int
     workdir: Path
     balance: str = "least_conn"
+    limits: ClientLimits = ONE_ADDRESS_LOAD
     process: subprocess.Popen | None = None
 
     def start(self, rasa_ports: list[int], action_ports: list[int]) -> None:
         conf = self.workdir / "nginx.conf"
-        conf.write_text(render(str(self.workdir), self.port, self.actions_port, rasa_ports, action_ports, self.balance))
+        conf.write_text(
+            render(str(self.workdir), self.port, self.actions_port, rasa_ports, action_ports, self.balance, self.limits)
+        )
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         command = [binary, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"]
         with open(self.workdir / "nginx.out", "a") as log:

@@ -163,6 +163,8 @@ def start_rasa(
         "RYGGVETT_CALLBACK_URL": callback_url,
         "RYGGVETT_CORS": allowed_origins,
         "SANIC_REQUEST_MAX_SIZE": "65536",
+        # Every test's browser and client comes from 127.0.0.1; tests/test_web_chat_guard.py sets its own.
+        "RYGGVETT_ADDRESS_RATE_LIMIT": "100000/60",
         **(extra_env or {}),
     }
     rasa = Path(sys.executable).with_name("rasa")

@@ -28,6 +28,14 @@ def test_the_rest_channel_refuses_calls_without_the_token(rasa_server, token):
     assert status == 401
 
 
+@pytest.mark.parametrize("channel", ["rest", "callback"])
+def test_a_token_in_the_url_counts_for_nothing(rasa_server, channel):
+    token = REST_TOKEN if channel == "rest" else CALLBACK_TOKEN
+    url = f"{rasa_server.url}/webhooks/{channel}/webhook?token={token}"
+    status, _ = post_json(url, {"sender": f"url-{uuid.uuid4()}", "message": "hei"})
+    assert status == 401
+
+
 def test_the_rest_channel_answers_a_server_with_the_token(rasa_server):
     sender = f"rest-{uuid.uuid4()}"
     status, body = post_json(

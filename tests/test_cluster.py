@@ -40,13 +40,25 @@ def cluster(postgres_url, content, tmp_path_factory, callback_receiver):
 
 
 async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> tuple[int, list[str], str]:
-    headers = {"Authorization": f"Bearer {REST_TOKEN}"}
+    """Status, reply texts and the request id nginx logs with the server that took it."""
+    request_id = uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {REST_TOKEN}", "X-Request-Id": request_id}
     async with session.post(
         f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, headers=headers
     ) as r:
         body = await r.text()
         replies = [m.get("text", "") for m in json.loads(body)] if r.status == 200 else []
-        return r.status, replies, r.headers.get("X-Upstream", "")
+        return r.status, replies, request_id
+
+
+def upstreams(cluster) -> dict[str, str]:
+    """Request id -> the Rasa server nginx handed it to, from nginx's access log."""
+    found = {}
+    for line in (cluster.nginx.workdir / "nginx-access.log").read_text().splitlines():
+        fields = dict(part.split("=", 1) for part in line.split() if part.startswith(("upstream=", "request=")))
+        if fields.get("request", "-") != "-":
+            found[fields["request"]] = fields["upstream"]
+    return found
 
 
 def stored_user_texts(pg_url: str, sender: str) -> list[str]:
@@ -83,12 +95,13 @@ async def test_every_message_is_answered_once_in_order_across_both_servers(clust
         results = await asyncio.gather(
             *(converse(session, cluster.nginx.url, s, script) for s, script in senders.items())
         )
+    upstream_of = upstreams(cluster)
     upstreams_per_conversation = []
     for (sender, script), answers in zip(senders.items(), results, strict=False):
         assert [status for status, _, _ in answers] == [200] * len(script), sender
         assert all(replies and not APOLOGIES & set(replies) for _, replies, _ in answers), (sender, answers)
         assert stored_user_texts(cluster.pg_url, sender) == script  # each once, in the order sent
-        upstreams_per_conversation.append({upstream for _, _, upstream in answers})
+        upstreams_per_conversation.append({upstream_of[request] for _, _, request in answers})
     both = sum(len(used) == 2 for used in upstreams_per_conversation)
     assert {u for used in upstreams_per_conversation for u in used} == {f"127.0.0.1:{p}" for p in cluster.rasa_ports}
     assert both >= len(senders) * 0.75, upstreams_per_conversation
@@ -103,7 +116,8 @@ async def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_ti
         answers = await asyncio.gather(*bursts)
     assert [status for status, _, _ in answers] == [200] * len(bursts), answers
     assert all(replies and not APOLOGIES & set(replies) for _, replies, _ in answers), answers
-    assert len({upstream for _, _, upstream in answers}) == 2
+    upstream_of = upstreams(cluster)
+    assert len({upstream_of[request] for _, _, request in answers}) == 2
     for sender in senders:
         assert sorted(stored_user_texts(cluster.pg_url, sender)) == sorted(texts)
         kinds = stored_types(cluster.pg_url, sender)
