@@ -27,8 +27,10 @@ export RYGGVETT_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
 # Comma-separated origins allowed to open the web chat (socket.io) and call the Rasa server
 # from a browser: the clinic's site. "*" allows any, for development only.
 export RYGGVETT_CORS ?= $(RYGGVETT_PUBLIC_URL)
-# Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token.
-RASA_API_TOKEN ?=
+# Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token (or a JWT secret),
+# which rasa_extensions/serve.py hands to Rasa from the environment, never on a command line.
+export RASA_API_TOKEN ?=
+export RASA_JWT_SECRET ?=
 # Server-to-server channels refuse every message until given a token.
 export RYGGVETT_REST_TOKEN ?=
 export RYGGVETT_CALLBACK_TOKEN ?=
@@ -127,8 +129,7 @@ actions: setup
 
 run: setup $(MODEL)
 	@mkdir -p var/logs
-	@api=""; if [ -n "$(RASA_API_TOKEN)" ]; then api="--enable-api --auth-token $(RASA_API_TOKEN)"; fi; \
-	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions.log 2>&1 & actions=$$!; \
+	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions.log 2>&1 & actions=$$!; \
 	$(PY) scripts/serve_web.py --port $(WEB_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/logs/web.log 2>&1 & web=$$!; \
 	$(PY) -m dashboard serve > var/logs/dashboard.log 2>&1 & dashboard=$$!; \
 	trap 'kill $$actions $$web $$dashboard 2>/dev/null' EXIT INT TERM; \
@@ -144,9 +145,9 @@ run: setup $(MODEL)
 	echo "  terminal:     make shell (in another terminal)"; \
 	echo "  logs:         var/logs/; stop with Ctrl+C"; \
 	echo ""; \
-	SANIC_REQUEST_MAX_SIZE=$(RASA_MAX_REQUEST_BYTES) $(RASA) run --model $(MODEL) --port $(RASA_PORT) \
-		--endpoints endpoints.yml --credentials credentials.yml \
-		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ") $$api
+	SANIC_REQUEST_MAX_SIZE=$(RASA_MAX_REQUEST_BYTES) $(PY) -m rasa_extensions.serve run --model $(MODEL) \
+		--port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
+		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ")
 
 # The first admin of the clinicians' dashboard; asks for the password (or RYGGVETT_ADMIN_PASSWORD).
 dashboard-admin: $(INSTALLED)

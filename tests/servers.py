@@ -167,11 +167,10 @@ def start_rasa(
         "RYGGVETT_ADDRESS_RATE_LIMIT": "100000/60",
         **(extra_env or {}),
     }
-    rasa = Path(sys.executable).with_name("rasa")
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [str(rasa), "run", "--model", str(model), "--port", str(port), "--credentials", "credentials.yml",
-             "--endpoints", endpoints, "--cors", allowed_origins],
+            [sys.executable, "-m", "rasa_extensions.serve", "run", "--model", str(model), "--port", str(port),
+             "--credentials", "credentials.yml", "--endpoints", endpoints, "--cors", allowed_origins],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -43,3 +43,13 @@ def test_the_action_server_pods_take_the_secret_and_admit_only_rasa() -> None:
     assert policy["policyTypes"] == ["Ingress"]
     [rule] = policy["ingress"]
     assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "rasa"}}}]
+
+
+def test_only_the_chat_and_the_webhooks_are_public() -> None:
+    values = yaml.safe_load((KUBERNETES / "rasa-values.yml").read_text(encoding="utf-8"))
+    ingress = values["ingress"]
+    public = [ingress["path"], *(extra["path"] for extra in ingress.get("extraPaths") or [])]
+    assert sorted(public) == ["/socket.io/", "/webhooks/"]
+    assert values["applicationSettings"]["enableAPI"] is False
+    arguments = " ".join(values["args"])
+    assert "--enable-api" not in arguments and "--auth-token" not in arguments and "token" not in arguments
