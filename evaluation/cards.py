@@ -163,11 +163,15 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
     hits: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
     oos: dict[str, list[bool]] = defaultdict(list)
     misses: list[str] = []
+    answered_outside: list[str] = []
     for question, result, by_selector in zip(questions, parsed, selected, strict=True):
         chosen = choose(cards, ranker, question, result, by_selector)
         if question.card is None:
             answered = chosen["assistant"][:1] not in ([], ["(clarify)"])
-            oos[question.language].append(result.intent in NOT_UNDERSTOOD and not answered)
+            recognised = result.intent in NOT_UNDERSTOOD and not answered
+            oos[question.language].append(recognised)
+            if not recognised:
+                answered_outside.append(f"- {question.text} → {', '.join(chosen['assistant'][:1]) or result.intent}")
             continue
         for group in question.groups:
             for method, keys in chosen.items():
@@ -209,6 +213,7 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
     for name, by_group in sorted(figures.items(), key=lambda item: _row_order(item[0])):
         lines.append(f"| {name} | " + " | ".join(f"{by_group[g]:.3f}" if g in by_group else "" for g in GROUPS) + " |")
     lines += ["", "## Not answered by a card that answers the question (top-1, assistant)", "", *misses]
+    lines += ["", "## Outside low back pain, but answered as a back question", "", *answered_outside]
     return lines, figures
 
 
