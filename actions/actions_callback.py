@@ -10,15 +10,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.tracker_utils import language_of
+from actions.tracker_utils import conversation_key, language_of
 from ryggvett import settings
 from ryggvett.callbacks import (
     clean_first_name,
+    draft_name,
     latest_request_id,
     mask_phone,
     normalise_phone,
     save_callback_request,
+    save_draft_name,
 )
+from ryggvett.privacy import NAME_MASK
 from ryggvett.reception import notice, notify
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,9 @@ class ValidateCallbackForm(FormValidationAction):
         name = clean_first_name(str(value or ""))
         if name is None:
             dispatcher.utter_message(response="utter_callback_invalid_name")
+        else:
+            # The log masks the name, so the number's turn can't read it back: it waits in the project's database.
+            save_draft_name(settings.db_url(), conversation_key(tracker), name)
         return {"callback_name": name}
 
     def validate_callback_phone(
@@ -56,12 +62,18 @@ class ValidateCallbackForm(FormValidationAction):
         if phone is None:
             dispatcher.utter_message(response="utter_callback_invalid_phone")
             return {"callback_phone": None}
-        request_id = save_callback_request(
-            settings.db_url(), tracker.sender_id, tracker.get_slot("callback_name") or "", phone, language_of(tracker)
-        )
-        logger.info("callback request %s stored for %s (phone %s)", request_id, tracker.sender_id, mask_phone(phone))
-        # Only the masked number stays in the conversation log.
-        return {"callback_phone": mask_phone(phone)}
+        conversation_id = conversation_key(tracker)
+        name = draft_name(settings.db_url(), conversation_id) or _slot_name(tracker)
+        request_id = save_callback_request(settings.db_url(), conversation_id, name, phone, language_of(tracker))
+        logger.info("callback request %s stored for %s (phone %s)", request_id, conversation_id, mask_phone(phone))
+        # Only the masked number stays in the conversation log; the name is set again for the
+        # confirmation («Takk, Kari»), which the tracker store then masks along with it.
+        return {"callback_phone": mask_phone(phone), **({"callback_name": name} if name else {})}
+
+
+def _slot_name(tracker: Tracker) -> str:
+    name = tracker.get_slot("callback_name")
+    return name if isinstance(name, str) and name != NAME_MASK else ""
 
 
 async def _tell_reception(conversation_id: str) -> None:
@@ -80,7 +92,7 @@ class ActionFinishCallback(Action):
         if tracker.get_slot("callback_consent") and tracker.get_slot("callback_phone"):
             within = settings.callback_within(language_of(tracker))
             dispatcher.utter_message(response="utter_callback_confirmed", callback_within=within)
-            await _tell_reception(tracker.sender_id)
+            await _tell_reception(conversation_key(tracker))
         else:
             dispatcher.utter_message(response="utter_callback_declined")
         return [SlotSet("callback_consent", None), SlotSet("callback_phone", None)]

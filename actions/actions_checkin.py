@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answer_forms import AnswerReadingForm
 from actions.reference import reference_base
-from actions.tracker_utils import language_of
+from actions.tracker_utils import conversation_key, language_of
 from ryggvett import settings
 from ryggvett.checkin import Change, Checkin, change_since, questions_needed, reply_for, trend_word
 from ryggvett.checkin_store import history, save_checkin
@@ -184,7 +184,7 @@ class ActionCheckinReply(Action):
         language = language_of(tracker)
         responses = domain.get("responses", {})
         url = settings.db_url()
-        _show_change(dispatcher, responses, language, history(url, tracker.sender_id), checkin)
+        _show_change(dispatcher, responses, language, history(url, conversation_key(tracker)), checkin)
         base = reference_base()
         reply = reply_for(checkin)
         cards = [card for key in reply.cards if (card := base.card(key)) is not None]
@@ -195,7 +195,7 @@ class ActionCheckinReply(Action):
             dispatcher.utter_message(response="utter_source_line", last_source=sources)
         consent = tracker.get_slot("checkin_consent") is True
         if consent:
-            save_checkin(url, tracker.sender_id, checkin)
+            save_checkin(url, conversation_key(tracker), checkin)
         dispatcher.utter_message(response="utter_checkin_saved" if consent else "utter_checkin_not_saved")
         if reply.offer_callback:
             dispatcher.utter_message(response="utter_checkin_callback_offer")

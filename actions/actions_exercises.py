@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answer_forms import AnswerReadingForm
 from actions.reference import reference_base
-from actions.tracker_utils import language_of
+from actions.tracker_utils import conversation_key, language_of
 from ryggvett import settings
 from ryggvett.answers import exercise_should_wait
 from ryggvett.exercise_coach import HIGH_PAIN, RATINGS, Choice, Profile, choose_exercises, week_plan
@@ -184,7 +184,7 @@ def _suggest(
     choices = choose_exercises(reference_base().exercises, profile, progress.ratings, previous)
     keys = [choice.exercise.key for choice in choices]
     _present(dispatcher, domain, language_of(tracker), profile, choices)
-    save_suggestion(settings.db_url(), tracker.sender_id, profile, keys)
+    save_suggestion(settings.db_url(), conversation_key(tracker), profile, keys)
     return [SlotSet("exercise_profile", _profile_slot(profile)), SlotSet("exercise_set", keys)]
 
 
@@ -230,7 +230,7 @@ class ActionSuggestExercises(Action):
         if profile is None:
             dispatcher.utter_message(response="utter_exercise_stopped")
             return _reset_form()
-        progress = load_progress(settings.db_url(), tracker.sender_id)
+        progress = load_progress(settings.db_url(), conversation_key(tracker))
         return _suggest(dispatcher, tracker, domain, profile, progress, progress.previous) + _reset_form()
 
 
@@ -251,7 +251,7 @@ class _AfterSuggestion(Action, ABC):
         if _red_flag_open(tracker):
             dispatcher.utter_message(response="utter_exercise_blocked")
             return []
-        progress = load_progress(settings.db_url(), tracker.sender_id)
+        progress = load_progress(settings.db_url(), conversation_key(tracker))
         profile, previous = _known_exercises(tracker, progress)
         if profile is None or (self.needs_previous_set and not previous):
             dispatcher.utter_message(response=self.missing_response)
@@ -301,9 +301,9 @@ class ActionRateExercises(_AfterSuggestion):
             dispatcher.utter_message(response="utter_ask_exercise_rating")
             return []
         url = settings.db_url()
-        save_ratings(url, tracker.sender_id, previous, rating)
+        save_ratings(url, conversation_key(tracker), previous, rating)
         dispatcher.utter_message(response=f"utter_exercise_rated_{rating}")
-        return _suggest(dispatcher, tracker, domain, profile, load_progress(url, tracker.sender_id), previous)
+        return _suggest(dispatcher, tracker, domain, profile, load_progress(url, conversation_key(tracker)), previous)
 
 
 class ActionWeekPlan(_AfterSuggestion):

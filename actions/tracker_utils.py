@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 
 from ryggvett import settings
 from ryggvett.answers import Mention
+from ryggvett.privacy import stored_conversation_id
 
 
 def language_of(tracker: Tracker) -> str:
@@ -30,3 +31,8 @@ def latest_user_metadata(tracker: Tracker) -> dict:
         if event.get("event") == "user":
             return event.get("metadata") or {}
     return {}
+
+
+def conversation_key(tracker: Tracker) -> str:
+    """The id the project's tables keep this conversation under: as the conversation log stores it."""
+    return stored_conversation_id(tracker.sender_id)

@@ -1,4 +1,9 @@
-"""Callback requests to the clinic's reception: validation and storage."""
+"""Callback requests to the clinic's reception: validation and storage.
+
+The conversation log never keeps the name in clear (the tracker store masks it), but the form
+asks for the name a turn before the number; so the name waits here, in a draft row beside the
+requests, until the request is stored or the draft is a day old.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, declarative_base
 
+from ryggvett.privacy import PHONE
 from ryggvett.reference.models import make_engine
 
 Base = declarative_base()
-
-PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
+DRAFT_LIFETIME = dt.timedelta(hours=24)
 NAME = re.compile(r"^[A-Za-zÆØÅæøåÄÖÜäöüÉéÈèÁáÓóÍíÚúÑñ' -]{1,50}$")
 
 
@@ -29,7 +34,16 @@ class CallbackRequestRow(Base):
     status = sa.Column(sa.String(20), nullable=False, default="open")
 
 
-PHONE_CANDIDATE = re.compile(r"(?:\+|00)?[\d][\d\s.\-()/]{6,}\d")
+class CallbackDraftRow(Base):
+    """A first name given to the form whose number has not come yet."""
+
+    __tablename__ = "callback_drafts"
+
+    conversation_id = sa.Column(sa.String(255), primary_key=True)
+    first_name = sa.Column(sa.String(50), nullable=False)
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
+
+
 NAME_LEAD_INS = re.compile(
     r"^(jeg heter|eg heiter|mitt navn er|navnet mitt er|namnet mitt er|det er|my name is|my name's|"
     r"i am|i'm|im|it's|its|this is|call me|kall meg)\s+",
@@ -40,21 +54,15 @@ NAME_LEAD_INS = re.compile(
 def normalise_phone(text: str) -> str | None:
     """A Norwegian phone number as +47 and eight digits, or None.
 
-    Accepts the usual ways of writing one: 912 34 567, 91234567, +47 912 34 567,
-    0047 91234567, 22-12-34-56. Norwegian numbers have eight digits and do not
-    start with 0 or 1.
+    Accepts exactly what ryggvett.privacy masks as one: 912 34 567, 91234567, 912/34/567,
+    (912) 34 567, +47 (912) 34 567, 0047 91234567, 22-12-34-56. Norwegian numbers have
+    eight digits and do not start with 0 or 1.
     """
-    candidate = PHONE_CANDIDATE.search(text)
-    if candidate is None:
+    match = PHONE.search(text)
+    if match is None:
         return None
-    digits = PHONE_SEPARATORS.sub("", candidate.group(0))
-    if digits.startswith("+47"):
-        digits = digits[3:]
-    elif digits.startswith("0047"):
-        digits = digits[4:]
-    if re.fullmatch(r"[2-9]\d{7}", digits):
-        return f"+47{digits}"
-    return None
+    # The pattern ends with the eight national digits; any country code is before them.
+    return "+47" + re.sub(r"\D", "", match.group(0))[-8:]
 
 
 def mask_phone(phone: str) -> str:
@@ -72,13 +80,45 @@ def clean_first_name(text: str) -> str | None:
     return words[0]
 
 
-def save_callback_request(url: str, conversation_id: str, first_name: str, phone: str, language: str) -> int:
-    """Store a consented request; returns its id."""
+def _forget_stale_drafts(session: Session, now: dt.datetime) -> None:
+    session.execute(sa.delete(CallbackDraftRow).where(CallbackDraftRow.created_at < now - DRAFT_LIFETIME))
+
+
+def save_draft_name(url: str, conversation_id: str, first_name: str) -> None:
+    """Keep the name the form was given until the number comes (replacing an earlier one)."""
     engine = make_engine(url)
     try:
         Base.metadata.create_all(engine)
         now = dt.datetime.now(dt.timezone.utc)
         with Session(engine) as session, session.begin():
+            _forget_stale_drafts(session, now)
+            session.merge(CallbackDraftRow(conversation_id=conversation_id, first_name=first_name, created_at=now))
+    finally:
+        engine.dispose()
+
+
+def draft_name(url: str, conversation_id: str) -> str | None:
+    """The name waiting for this conversation's number, if any."""
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            return session.scalar(
+                sa.select(CallbackDraftRow.first_name).where(CallbackDraftRow.conversation_id == conversation_id)
+            )
+    finally:
+        engine.dispose()
+
+
+def save_callback_request(url: str, conversation_id: str, first_name: str, phone: str, language: str) -> int:
+    """Store a consented request, and drop the conversation's draft; returns the request's id."""
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        now = dt.datetime.now(dt.timezone.utc)
+        with Session(engine) as session, session.begin():
+            session.execute(sa.delete(CallbackDraftRow).where(CallbackDraftRow.conversation_id == conversation_id))
+            _forget_stale_drafts(session, now)
             row = CallbackRequestRow(
                 conversation_id=conversation_id,
                 first_name=first_name,

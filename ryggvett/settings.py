@@ -1,4 +1,15 @@
-"""Configuration from environment variables, with the documented defaults."""
+"""Configuration from environment variables, with the documented defaults.
+
+RYGGVETT_SENDER_KEY (no default; at least 32 characters, e.g. `openssl rand -hex 32`): the secret
+for the keyed hash (HMAC-SHA256) stored instead of a conversation id that is a phone number
+(Twilio SMS "+47...", WhatsApp "whatsapp:+47...", any channel whose ids are numbers). Rasa and the
+action server need the same key, and it must stay the same: a new key starts every such
+conversation afresh and unlinks it from its callback requests. Unset, such conversations are
+refused rather than stored under the number or under a throwaway key: nothing is stored, the
+error is logged, and the person gets the channel's technical-problem reply or none. The tracker
+store does not start at all while TWILIO_ACCOUNT_SID is set (the Twilio/WhatsApp channel is on)
+and the key is not. Conversations with other ids (web chat, most REST clients) need no key.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +62,14 @@ def illustration_url(filename: str) -> str:
 def tracker_url() -> str:
     """Rasa's SQL tracker store, which the clinicians' dashboard reads (RYGGVETT_TRACKER_URL)."""
     return _env("RYGGVETT_TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}")
+
+
+def sender_key() -> bytes | None:
+    """The secret for hashing phone-number conversation ids (RYGGVETT_SENDER_KEY, see above), or None."""
+    value = os.environ.get("RYGGVETT_SENDER_KEY", "").strip()
+    if value and len(value) < 32:
+        raise ValueError("RYGGVETT_SENDER_KEY must be at least 32 characters")
+    return value.encode("utf-8") if value else None
 
 
 def _env_int(name: str, default: int) -> int:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from actions.actions_callback import ActionFinishCallback, ValidateCallbackForm
-from ryggvett.callbacks import Base, CallbackRequestRow
+from ryggvett.callbacks import Base, CallbackRequestRow, draft_name
+from ryggvett.privacy import NAME_MASK, stored_conversation_id
+from ryggvett.review.models import review_engine
+from ryggvett.review.worklist import callback_items
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
 
@@ -77,3 +81,47 @@ async def test_the_callback_time_is_configurable(domain, tracker_factory, monkey
     dispatcher = CollectingDispatcher()
     await ActionFinishCallback().run(dispatcher, tracker_factory("", slots=slots), domain)
     assert dispatcher.messages[0]["callback_within"] == "samme dag før kl. 16"
+
+
+def test_the_name_waits_outside_the_log_and_reaches_the_request(domain, tracker_factory, loaded_db_url):
+    # The log masks the name, so the turn with the number reads "[navn]" back from it.
+    sender = "form-name-waits"
+    tracker = tracker_factory("jeg heter Kari Nordmann", "inform", slots={"callback_consent": True}, sender_id=sender)
+    dispatcher = CollectingDispatcher()
+    form = ValidateCallbackForm()
+    assert form.validate_callback_name("jeg heter Kari Nordmann", dispatcher, tracker, domain) == {
+        "callback_name": "Kari"
+    }
+    assert draft_name(loaded_db_url, sender) == "Kari"
+
+    slots = {"callback_consent": True, "callback_name": NAME_MASK}
+    tracker = tracker_factory("912/34/567", "inform", slots=slots, sender_id=sender)
+    result = form.validate_callback_phone("912/34/567", CollectingDispatcher(), tracker, domain)
+    # The name comes back for the confirmation («Takk, Kari»); the tracker store masks it again.
+    assert result == {"callback_phone": "••••••••67", "callback_name": "Kari"}
+    [row] = stored_rows(loaded_db_url, sender)
+    assert (row.first_name, row.phone) == ("Kari", "+4791234567")
+    assert draft_name(loaded_db_url, sender) is None
+
+
+def test_a_whatsapp_request_keeps_the_number_typed_for_reception_and_the_hashed_conversation_id(
+    domain, tracker_factory, loaded_db_url, monkeypatch
+):
+    monkeypatch.setenv("RYGGVETT_SENDER_KEY", "a test key that is long enough, 32+")
+    sender = "whatsapp:+4799887766"
+    slots = {"callback_consent": True, "callback_name": "Kari"}
+    form = ValidateCallbackForm()
+    name_tracker = tracker_factory("Kari", "inform", slots={"callback_consent": True}, sender_id=sender)
+    form.validate_callback_name("Kari", CollectingDispatcher(), name_tracker, domain)
+    tracker = tracker_factory("+47 (912) 34 567", "inform", slots=slots, sender_id=sender)
+    form.validate_callback_phone("+47 (912) 34 567", CollectingDispatcher(), tracker, domain)
+
+    conversation = stored_conversation_id(sender)
+    assert conversation.startswith("tel-") and stored_rows(loaded_db_url, sender) == []
+    [row] = stored_rows(loaded_db_url, conversation)
+    assert (row.first_name, row.phone) == ("Kari", "+4791234567")
+    # Reception's worklist, the one place a phone number is shown, has the number the patient typed.
+    with Session(review_engine(loaded_db_url)) as session:
+        items = [item for item in callback_items(session) if item.conversation_id == conversation]
+    assert [(item.first_name, item.phone) for item in items] == [("Kari", "+4791234567")]
+    assert "99887766" not in repr(items)

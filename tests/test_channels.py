@@ -80,7 +80,7 @@ def test_a_phone_number_never_reaches_the_conversation_log_in_clear(rasa_server)
         assert status == 200
     assert any("Takk, Kari" in m.get("text", "") for m in json.loads(body))
     logged = logged_user_texts(rasa_server, sender)
-    assert logged[:3] == ["Kan klinikken ringe meg?", "ja", "Kari"]
+    assert logged[:3] == ["Kan klinikken ringe meg?", "ja", "[navn]"]
     assert "912 34 567" not in logged[3] and logged[3].endswith("67")
     stored = rasa_server.tracker_db.read_bytes()
     assert b"912 34 567" not in stored and b"91234567" not in stored
