@@ -134,7 +134,8 @@ def start_ours(train: bool, workers: int = 1, servers: int = 1) -> System:
         redis.start()
         system.redis = redis
         endpoints = "deploy/endpoints.cluster.yml"
-        env.update(SANIC_WORKERS=str(workers), RYGGVETT_REDIS_HOST="127.0.0.1", RYGGVETT_REDIS_PORT=str(redis.port))
+        env.update(SANIC_WORKERS=str(workers), RYGGVETT_REDIS_HOST="127.0.0.1", RYGGVETT_REDIS_PORT=str(redis.port),
+                   RYGGVETT_REDIS_PASSWORD=redis.password)
     model = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
     if train:  # from an empty cache, into a separate file: the served model stays the one make built
         cache_env = {**env, "RASA_CACHE_DIRECTORY": str(home / "cache")}

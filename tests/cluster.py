@@ -42,11 +42,14 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
 class Redis:
     port: int
     workdir: Path
+    # As docs/deploy.md asks for a Redis other machines reach: the lock store must log in.
+    password: str = "test-redis-password"
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--requirepass", self.password]  # fmt: skip
         with open(self.workdir / "redis.log", "a") as log:
             self.process = subprocess.Popen(command, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.port)
@@ -123,6 +126,7 @@ def start_cluster(pg_url: str, workdir: Path, callback_url: str, servers: int = 
         env = {
             "RYGGVETT_REDIS_HOST": "127.0.0.1",
             "RYGGVETT_REDIS_PORT": str(cluster.redis.port),
+            "RYGGVETT_REDIS_PASSWORD": cluster.redis.password,
             "RYGGVETT_TRACKER_URL": pg_url,
         }
         action_endpoint = f"http://127.0.0.1:{cluster.nginx.actions_port}/webhook"
