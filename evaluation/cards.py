@@ -38,6 +38,7 @@ from ryggvett.settings import PROJECT_ROOT, content_dir
 
 TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("cards_*.yml"))
 NOT_UNDERSTOOD = {"out_of_scope", "nlu_fallback"}
+SAFETY_INTENTS = {"report_red_flag", "report_crisis"}
 # The assistant answers these with a card that clearly fits, or asks (action_clarify_options).
 UNSURE = {"nlu_fallback", "inform"}
 
@@ -76,6 +77,7 @@ def read_questions(paths: Sequence[Path] = TEST_SETS) -> list[Question]:
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         part = "new" if path.name.startswith("cards_new_") else "first"
+        part = "blind" if path.name.startswith("cards_oos_") else part
         for item in data.get("questions") or ():
             also = tuple(item.get("also") or ())
             variety = item.get("variety", "")
@@ -162,6 +164,8 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
         selected = list(rank_all(selector_model, [q.text for q in questions]))
     hits: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
     oos: dict[str, list[bool]] = defaultdict(list)
+    oos_blind: dict[str, list[bool]] = defaultdict(list)
+    oos_or_doctor: dict[str, list[bool]] = defaultdict(list)
     misses: list[str] = []
     answered_outside: list[str] = []
     for question, result, by_selector in zip(questions, parsed, selected, strict=True):
@@ -170,6 +174,10 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
             answered = chosen["assistant"][:1] not in ([], ["(clarify)"])
             recognised = result.intent in NOT_UNDERSTOOD and not answered
             oos[question.language].append(recognised)
+            if question.part == "blind":
+                oos_blind[question.language].append(recognised)
+            # The safety rules run on every message: an alarm sends the person to a doctor, never to a back card.
+            oos_or_doctor[question.language].append(recognised or result.intent in SAFETY_INTENTS)
             if not recognised:
                 answered_outside.append(f"- {question.text} → {', '.join(chosen['assistant'][:1]) or result.intent}")
             continue
@@ -195,6 +203,10 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
         figures[f"{method} {k}"][language] = sum(found) / len(found)
     for language, found in oos.items():
         figures["out of scope recognised"][language] = sum(found) / len(found)
+    for language, found in oos_blind.items():
+        figures["out of scope recognised, blind set"][language] = sum(found) / len(found)
+    for language, found in oos_or_doctor.items():
+        figures["out of scope recognised, or sent to a doctor by the safety rules"][language] = sum(found) / len(found)
     counts = defaultdict(int)
     for question in questions:
         counts[(question.language, question.card is None)] += 1

@@ -25,16 +25,23 @@ class Scope:
     back: tuple[str, ...]
     # never a person's low back, whatever else the message says (a dog's back, a backpack)
     always_outside: tuple[str, ...] = ()
+    # words that begin like a back word but are not the back («ryggsekk», "backpack")
+    not_back: tuple[str, ...] = ()
 
     def is_outside(self, text: str) -> bool:
         lowered = _words(text)
         if _names(lowered, self.always_outside):
             return True
-        return _names(lowered, self.outside) and not _names(lowered, self.back)
+        return _names(lowered, self.outside) and not self._names_back(lowered)
 
     def names_the_back(self, text: str) -> bool:
         """The message names the back and nothing outside it: a back question, whatever the classifier says."""
-        return _names(_words(text), self.back) and not self.is_outside(text)
+        return self._names_back(_words(text)) and not self.is_outside(text)
+
+    def _names_back(self, lowered: str) -> bool:
+        for word in self.not_back:
+            lowered = re.sub(rf" {re.escape(word)}[a-zæøåäöüé]*", " ", lowered)
+        return _names(lowered, self.back)
 
 
 def _words(text: str) -> str:
@@ -52,7 +59,7 @@ def read_scope(path: Path) -> Scope:
     def words(key: str) -> tuple[str, ...]:
         return tuple(str(w).lower() for w in data.get(key) or ())
 
-    return Scope(words("outside"), words("back"), words("always_outside"))
+    return Scope(words("outside"), words("back"), words("always_outside"), words("not_back"))
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,9 @@ from ryggvett.scope import default_scope
         "my dachshund has back problems, what can I do?",
         "how do I get rid of back acne?",
         "tennisalbue, hva hjelper?",
+        "hvilken ryggsekk er best til skolestart?",
+        "which backpack is best for a 7 year old?",
+        "vondt i en jeksel, kan jeg ta Ibux?",
     ],
 )
 def test_other_complaints_are_outside(text):
@@ -26,6 +29,10 @@ def test_other_complaints_are_outside(text):
     "text",
     [
         "vondt i nakken og korsryggen, hva gjør jeg?",
+        "Kan tung ryggsekk gi vondt i ryggen?",  # a backpack, and the back
+        "Is a heavy backpack bad for my back?",
+        "Will marathon training wear out my discs?",
+        "kan eg gå på tur med hunden når eg har hekseskot",
         "Kan jeg ta Paracet mens jeg ammer?",  # «mens» is "while"
         "Smertene stråler ned til kneet på høyre side når jeg sitter lenge",
         "my foot is floppy and i cant walk on my heels",
