@@ -335,6 +335,8 @@ def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
     # synchronous=FULL keeps every acknowledged message on disk.
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
+    # Deleted conversations are overwritten with zeros, not left in free pages (retention, «forget»).
+    connection.execute("PRAGMA secure_delete=ON")
 
 
 def _create_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:

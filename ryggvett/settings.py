@@ -94,6 +94,21 @@ def callback_retention_days() -> int:
     return _env_int("RYGGVETT_CALLBACK_RETENTION_DAYS", 30)
 
 
+def open_callback_days() -> int:
+    """Callback requests nobody marked done are deleted this long after they came (RYGGVETT_OPEN_CALLBACK_DAYS)."""
+    return _env_int("RYGGVETT_OPEN_CALLBACK_DAYS", 30)
+
+
+def audit_retention_days() -> int:
+    """Audit-log rows are deleted after this (RYGGVETT_AUDIT_RETENTION_DAYS)."""
+    return _env_int("RYGGVETT_AUDIT_RETENTION_DAYS", 365)
+
+
+def login_record_days() -> int:
+    """Login attempts and ended sessions are deleted after this (RYGGVETT_LOGIN_RECORD_DAYS)."""
+    return _env_int("RYGGVETT_LOGIN_RECORD_DAYS", 30)
+
+
 def low_confidence() -> float:
     """A turn whose intent confidence is below this counts as low confidence (RYGGVETT_LOW_CONFIDENCE)."""
     return float(_env("RYGGVETT_LOW_CONFIDENCE", "0.5"))

@@ -110,5 +110,7 @@ def make_engine(url: str) -> sa.engine.Engine:
         @sa.event.listens_for(engine, "connect")
         def _enable_foreign_keys(connection, _record):  # type: ignore[no-untyped-def]
             connection.execute("PRAGMA foreign_keys=ON")
+            # Deleted personal data is overwritten with zeros, not left in free pages (retention).
+            connection.execute("PRAGMA secure_delete=ON")
 
     return engine

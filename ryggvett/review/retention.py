@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
-from ryggvett.callbacks import CallbackRequestRow
+from ryggvett.callbacks import CallbackDraftRow, CallbackRequestRow
 from ryggvett.checkin_store import CheckinRow
 from ryggvett.exercise_progress import ExerciseRatingRow, ExerciseSuggestionRow
 from ryggvett.review.events import EVENTS, delete_conversations, has_events
@@ -20,6 +21,8 @@ from ryggvett.review.models import (
     utcnow,
 )
 
+# A callback form left half-filled keeps its first name no longer than a day.
+DRAFT_DAYS = dt.timedelta(days=1)
 # The project's tables that hold a conversation's data, keyed by its id.
 BY_SENDER = (
     (CheckinRow.__table__, "sender_id"),
@@ -49,6 +52,10 @@ def _existing(engine: sa.engine.Engine, table: sa.Table) -> bool:
     return sa.inspect(engine).has_table(table.name)
 
 
+def _delete_where(connection: sa.engine.Connection, table: sa.Table, condition: Any, deleted: Deleted) -> None:
+    deleted.count(table.name, connection.execute(sa.delete(table).where(condition)).rowcount)
+
+
 def _delete_review_data(project: sa.engine.Engine, conversation_ids: list[str], deleted: Deleted) -> None:
     with project.begin() as connection:
         for table in REVIEW_TABLES:
@@ -57,12 +64,26 @@ def _delete_review_data(project: sa.engine.Engine, conversation_ids: list[str], 
                 deleted.count(table.name, result.rowcount)
 
 
+def flush_deleted(engine: sa.engine.Engine) -> None:
+    """On SQLite, move the write-ahead log into the database file and empty it.
+
+    With secure_delete on, deleted rows are overwritten in the database file, but their
+    last versions may still sit in the WAL file until a checkpoint.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def forget_conversation(tracker: sa.engine.Engine, project: sa.engine.Engine, conversation_id: str) -> Deleted:
     """Everything stored about one conversation id (GDPR erasure); the audit log keeps that it happened."""
     deleted = Deleted(events=delete_conversations(tracker, [conversation_id]))
     deleted.conversations = int(deleted.events > 0)
     _delete_review_data(project, [conversation_id], deleted)
     with project.begin() as connection:
+        drafts = CallbackDraftRow.__table__
+        if _existing(project, drafts):
+            _delete_where(connection, drafts, drafts.c.conversation_id == conversation_id, deleted)
         for table, column in BY_SENDER:
             if _existing(project, table):
                 deleted.count(
@@ -82,14 +103,39 @@ def forget_conversation(tracker: sa.engine.Engine, project: sa.engine.Engine, co
             deleted.count(
                 requests.name, connection.execute(sa.delete(requests).where(requests.c.id.in_(ids or [-1]))).rowcount
             )
+    flush_deleted(tracker)
+    flush_deleted(project)
     return deleted
 
 
+def _delete_old_events(tracker: sa.engine.Engine, cutoff: dt.datetime) -> int:
+    """Events older than `cutoff` in conversations still going: those before the latest session's start.
+
+    A conversation id that keeps chatting would otherwise keep its whole history; the
+    latest session stays whole, so the assistant never reads half a session back.
+    """
+    sessions = EVENTS.alias("sessions")
+    latest_start = (
+        sa.select(sa.func.max(sessions.c.id))
+        .where(sessions.c.sender_id == EVENTS.c.sender_id, sessions.c.action_name == "action_session_start")
+        .scalar_subquery()
+    )
+    with tracker.begin() as connection:
+        query = sa.delete(EVENTS).where(EVENTS.c.timestamp < cutoff.timestamp(), EVENTS.c.id < latest_start)
+        return connection.execute(query).rowcount
+
+
 def delete_expired(
-    tracker: sa.engine.Engine, project: sa.engine.Engine, days: int, callback_days: int, now: dt.datetime | None = None
+    tracker: sa.engine.Engine,
+    project: sa.engine.Engine,
+    days: int,
+    callback_days: int,
+    now: dt.datetime | None = None,
+    open_callback_days: int = 30,
 ) -> Deleted:
-    """Conversations whose last message is older than `days`, the project's rows older than that,
-    and callback requests handled more than `callback_days` ago."""
+    """Conversations whose last message is older than `days`, older events of those still going,
+    the project's rows older than that, callback requests handled more than `callback_days` ago,
+    and requests nobody handled within `open_callback_days`."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=days)
     deleted = Deleted()
@@ -102,7 +148,7 @@ def delete_expired(
         with tracker.connect() as connection:
             expired = [row.sender_id for row in connection.execute(query)]
         deleted.conversations = len(expired)
-        deleted.events = delete_conversations(tracker, expired)
+        deleted.events = delete_conversations(tracker, expired) + _delete_old_events(tracker, cutoff)
         if expired:
             _delete_review_data(project, expired, deleted)
     with project.begin() as connection:
@@ -125,4 +171,15 @@ def delete_expired(
                     requests.name, connection.execute(sa.delete(requests).where(requests.c.id.in_(old))).rowcount
                 )
                 connection.execute(sa.delete(handling).where(handling.c.request_id.in_(old)))
+            # Open requests end too: a phone number nobody called back is not kept for ever.
+            unhandled = sa.select(handling.c.request_id)
+            stale = sa.delete(requests).where(
+                requests.c.created_at < now - dt.timedelta(days=open_callback_days), requests.c.id.not_in(unhandled)
+            )
+            deleted.count(requests.name + " (never handled)", connection.execute(stale).rowcount)
+        drafts = CallbackDraftRow.__table__
+        if _existing(project, drafts):
+            _delete_where(connection, drafts, drafts.c.created_at < now - DRAFT_DAYS, deleted)
+    flush_deleted(tracker)
+    flush_deleted(project)
     return deleted
