@@ -39,6 +39,12 @@ from ryggvett.settings import PROJECT_ROOT, content_dir
 TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("cards_*.yml"))
 NOT_UNDERSTOOD = {"out_of_scope", "nlu_fallback"}
 SAFETY_INTENTS = {"report_red_flag", "report_crisis"}
+OOS_SETS = {
+    "first": "first sets (scope words tuned on them)",
+    "new": "first sets (scope words tuned on them)",
+    "blind": "second set (scope words tuned after)",
+    "blind3": "third set (never tuned on)",
+}
 # The assistant answers these with a card that clearly fits, or asks (action_clarify_options).
 UNSURE = {"nlu_fallback", "inform"}
 
@@ -77,7 +83,7 @@ def read_questions(paths: Sequence[Path] = TEST_SETS) -> list[Question]:
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         part = "new" if path.name.startswith("cards_new_") else "first"
-        part = "blind" if path.name.startswith("cards_oos_") else part
+        part = {"cards_oos_blind.yml": "blind", "cards_oos_blind3.yml": "blind3"}.get(path.name, part)
         for item in data.get("questions") or ():
             also = tuple(item.get("also") or ())
             variety = item.get("variety", "")
@@ -164,7 +170,7 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
         selected = list(rank_all(selector_model, [q.text for q in questions]))
     hits: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
     oos: dict[str, list[bool]] = defaultdict(list)
-    oos_blind: dict[str, list[bool]] = defaultdict(list)
+    oos_by_set: dict[tuple[str, str], list[bool]] = defaultdict(list)
     oos_or_doctor: dict[str, list[bool]] = defaultdict(list)
     misses: list[str] = []
     answered_outside: list[str] = []
@@ -174,8 +180,7 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
             answered = chosen["assistant"][:1] not in ([], ["(clarify)"])
             recognised = result.intent in NOT_UNDERSTOOD and not answered
             oos[question.language].append(recognised)
-            if question.part == "blind":
-                oos_blind[question.language].append(recognised)
+            oos_by_set[(question.part, question.language)].append(recognised)
             # The safety rules run on every message: an alarm sends the person to a doctor, never to a back card.
             oos_or_doctor[question.language].append(recognised or result.intent in SAFETY_INTENTS)
             if not recognised:
@@ -203,8 +208,8 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
         figures[f"{method} {k}"][language] = sum(found) / len(found)
     for language, found in oos.items():
         figures["out of scope recognised"][language] = sum(found) / len(found)
-    for language, found in oos_blind.items():
-        figures["out of scope recognised, blind set"][language] = sum(found) / len(found)
+    for (part, language), found in oos_by_set.items():
+        figures[f"out of scope recognised, {OOS_SETS[part]}"][language] = sum(found) / len(found)
     for language, found in oos_or_doctor.items():
         figures["out of scope recognised, or sent to a doctor by the safety rules"][language] = sum(found) / len(found)
     counts = defaultdict(int)
