@@ -1,4 +1,4 @@
-"""python -m dashboard serve | create-admin | retention | forget <conversation id>"""
+"""python -m dashboard serve | create-admin | reset-second-factor | retention | forget <conversation id>"""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ryggvett import settings
 from ryggvett.reference.models import make_engine
-from ryggvett.review.accounts import AccountError, create_user, has_admin
+from ryggvett.review import audit
+from ryggvett.review.accounts import AccountError, create_user, find_user, has_admin, reset_second_factor
 from ryggvett.review.models import review_engine
 from ryggvett.review.retention import delete_expired, forget_conversation
 
@@ -49,7 +50,13 @@ def serve(host: str, port: int, threads: int) -> None:
             log.warning("No admin yet: create one with `make dashboard-admin` (python -m dashboard create-admin)")
     threading.Thread(target=_retention_daily, args=(threading.Event(),), daemon=True).start()
     log.info("clinicians' dashboard on http://%s:%d", host, port)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ryggvett-dashboard")
+    # Waitress drops X-Forwarded-* headers unless told otherwise; the app's ProxyFix reads them only
+    # when RYGGVETT_DASHBOARD_TRUSTED_PROXIES says how many proxies to believe.
+    keep_forwarded = app.config["DASHBOARD"].trusted_proxies > 0
+    waitress_serve(
+        app, host=host, port=port, threads=threads, ident="ryggvett-dashboard",
+        clear_untrusted_proxy_headers=not keep_forwarded,
+    )  # fmt: skip
 
 
 def create_admin(username: str) -> int:
@@ -62,7 +69,20 @@ def create_admin(username: str) -> int:
         except AccountError as error:
             print(f"Not created: {error}", file=sys.stderr)
             return 1
-    print(f"Admin {user.username} created.")
+    print(f"Admin {user.username} created. The first login sets up the second factor (an authenticator app).")
+    return 0
+
+
+def reset_user_second_factor(username: str) -> int:
+    """For an admin who lost both phone and recovery codes: the next login enrols anew."""
+    with Session(review_engine(settings.db_url())) as session, session.begin():
+        user = find_user(session, username)
+        if user is None:
+            print(f"No user {username}", file=sys.stderr)
+            return 1
+        reset_second_factor(session, user.id)
+        audit.record(session, "(command line)", "second_factor_reset", detail=f"{user.username}")
+    print(f"The second factor of {user.username} is reset; their next login sets up a new one.")
     return 0
 
 
@@ -78,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "create-admin", help="create an admin (password from RYGGVETT_ADMIN_PASSWORD or a prompt)"
     )
     admin_cmd.add_argument("username")
+    reset_cmd = commands.add_parser(
+        "reset-second-factor", help="forget a user's authenticator and recovery codes (a lost phone)"
+    )
+    reset_cmd.add_argument("username")
     commands.add_parser("retention", help="delete what is past the retention period now")
     forget_cmd = commands.add_parser("forget", help="delete everything stored about one conversation id")
     forget_cmd.add_argument("conversation_id")
@@ -86,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.host, args.port, args.threads)
     elif args.command == "create-admin":
         return create_admin(args.username)
+    elif args.command == "reset-second-factor":
+        return reset_user_second_factor(args.username)
     elif args.command == "retention":
         _retention_once()
     elif args.command == "forget":

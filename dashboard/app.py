@@ -11,6 +11,7 @@ import yaml
 from flask import Flask, Response, current_app, g, render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import security
 from dashboard.texts import LANGUAGES, preferred_language, texts, translate
@@ -29,6 +30,7 @@ class DashboardConfig:
     low_confidence: float = 0.5
     retention_days: int = 180
     callback_retention_days: int = 30
+    trusted_proxies: int = 0  # X-Forwarded-For is believed only from this many proxies in front
 
     @classmethod
     def from_environment(cls) -> DashboardConfig:
@@ -40,6 +42,7 @@ class DashboardConfig:
             low_confidence=settings.low_confidence(),
             retention_days=settings.retention_days(),
             callback_retention_days=settings.callback_retention_days(),
+            trusted_proxies=settings.dashboard_trusted_proxies(),
         )
 
 
@@ -123,6 +126,10 @@ def create_app(dashboard: DashboardConfig | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     app.jinja_env.autoescape = True
+    if dashboard.trusted_proxies:
+        # The client's address (for the login throttle and the audit log) as the trusted proxies saw it;
+        # without them X-Forwarded-For is ignored, or any client could claim any address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=dashboard.trusted_proxies, x_proto=dashboard.trusted_proxies)
 
     app.before_request(_choose_language)
     app.before_request(_load_login)
@@ -142,6 +149,7 @@ def create_app(dashboard: DashboardConfig | None = None) -> Flask:
             "csrf_token": login.csrf_token if login else "",
             "t": t,
             "lang": g.get("lang", "nb"),
+            "may_open": lambda endpoint: bool(login and login.full) and security.may_open(login.user, endpoint),
         }
 
     @app.template_filter("when")

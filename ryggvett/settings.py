@@ -152,3 +152,21 @@ def action_secret() -> str:
 def action_host() -> str:
     """Interface the action server listens on (RYGGVETT_ACTION_HOST); a pod's own address in Kubernetes."""
     return _env("RYGGVETT_ACTION_HOST", "127.0.0.1")
+
+
+def dashboard_trusted_proxies() -> int:
+    """Reverse proxies in front of the dashboard whose X-Forwarded-For it believes (RYGGVETT_DASHBOARD_TRUSTED_PROXIES).
+
+    0 (the default): none; the client is the socket's address and X-Forwarded-For is ignored. With 1 or more,
+    the dashboard must be reachable only through those proxies, or a client could claim any address.
+    """
+    return max(0, _env_int("RYGGVETT_DASHBOARD_TRUSTED_PROXIES", 0))
+
+
+def dashboard_totp_key() -> str:
+    """Key the dashboard's TOTP secrets are derived under (RYGGVETT_DASHBOARD_TOTP_KEY; empty by default).
+
+    Set it (from the secret store, not the database) and a copy of the database alone yields no second-factor
+    codes; empty, the database alone holds them. Changing it voids every enrolment: each user enrols again.
+    """
+    return os.environ.get("RYGGVETT_DASHBOARD_TOTP_KEY", "").strip()

@@ -5,17 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from dashboard.app import config, db, t, tracker
+from dashboard.security import allow
 from ryggvett.review import audit
-from ryggvett.review.accounts import ROLES, AccountError, create_user, set_password, set_role_and_active, users
+from ryggvett.review.accounts import (
+    ADMIN,
+    ROLES,
+    AccountError,
+    create_user,
+    reset_second_factor,
+    set_password,
+    set_role_and_active,
+    users,
+)
 from ryggvett.review.retention import delete_expired, forget_conversation
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@blueprint.before_request
-def _admins_only() -> None:
-    if not g.login.user.is_admin:
-        abort(403, t("err_admin_only"))
 
 
 def _users_page(message: str = "", status: int = 200) -> tuple[str, int]:
@@ -23,11 +27,13 @@ def _users_page(message: str = "", status: int = 200) -> tuple[str, int]:
 
 
 @blueprint.route("/users")
+@allow(ADMIN)
 def user_list() -> tuple[str, int]:
     return _users_page()
 
 
 @blueprint.route("/users", methods=["POST"])
+@allow(ADMIN)
 def user_create() -> Response | tuple[str, int]:
     form = request.form
     try:
@@ -40,6 +46,7 @@ def user_create() -> Response | tuple[str, int]:
 
 
 @blueprint.route("/users/<int:user_id>", methods=["POST"])
+@allow(ADMIN)
 def user_update(user_id: int) -> Response | tuple[str, int]:
     form = request.form
     try:
@@ -60,13 +67,30 @@ def user_update(user_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("admin.user_list"))
 
 
+@blueprint.route("/users/<int:user_id>/second-factor", methods=["POST"])
+@allow(ADMIN)
+def second_factor_reset(user_id: int) -> Response | tuple[str, int]:
+    """A lost phone: the user's next login enrols a new authenticator."""
+    try:
+        user = reset_second_factor(db(), user_id)
+    except AccountError as error:
+        db().rollback()
+        return _users_page(t(error.key, **error.values), 404)
+    audit.record(db(), g.login.user.username, "second_factor_reset", detail=f"{user.username} (user {user_id})")
+    if user.id == g.login.user.id:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.user_list"))
+
+
 @blueprint.route("/audit")
+@allow(ADMIN)
 def audit_log() -> str:
     rows = audit.recent(db(), 300, request.args.get("user") or None, request.args.get("conversation") or None)
     return render_template("admin_audit.html", rows=rows)
 
 
 @blueprint.route("/privacy")
+@allow(ADMIN)
 def privacy() -> str:
     return render_template(
         "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days
@@ -74,6 +98,7 @@ def privacy() -> str:
 
 
 @blueprint.route("/privacy/forget", methods=["POST"])
+@allow(ADMIN)
 def forget() -> str:
     conversation_id = request.form.get("conversation_id", "").strip()
     if not conversation_id:
@@ -87,6 +112,7 @@ def forget() -> str:
 
 
 @blueprint.route("/privacy/retention", methods=["POST"])
+@allow(ADMIN)
 def retention() -> str:
     deleted = delete_expired(
         tracker(), current_app.config["REVIEW_ENGINE"], config().retention_days, config().callback_retention_days

@@ -1,15 +1,52 @@
-"""Logging in and out."""
+"""Logging in (password, then the TOTP second factor or enrolling one) and out."""
 
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from dashboard import security
 from dashboard.app import db, t
+from dashboard.security import allow
 from ryggvett.review import audit
-from ryggvett.review.accounts import TooManyAttempts, authenticate, end_session, start_session
+from ryggvett.review.accounts import (
+    ROLES,
+    LoginSession,
+    TooManyAttempts,
+    authenticate,
+    complete_login,
+    enable_totp,
+    end_session,
+    enrolment_seed,
+    recovery_codes_left,
+    start_session,
+    totp_secret,
+    totp_uri,
+    verify_second_factor,
+)
 
 blueprint = Blueprint("auth", __name__)
+
+
+def _address() -> str:
+    # The socket's address, or the trusted proxies' X-Forwarded-For (ProxyFix in create_app).
+    return request.remote_addr or "unknown"
+
+
+def _set_session_cookie(response: Response, login: LoginSession) -> Response:
+    response.set_cookie(
+        security.SESSION_COOKIE, login.token, httponly=True, secure=current_app.config["SECURE_COOKIES"],
+        samesite="Strict",
+    )  # fmt: skip
+    return response
+
+
+def _throttled(page: Response, refused: TooManyAttempts, username: str, step: str) -> Response:
+    audit.record(db(), username[:80] or "?", "login_refused", detail=f"{step}: wait, from {_address()}")
+    page.status_code = 429
+    page.headers["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 def _login_page(message: str = "", status: int = 200) -> Response:
@@ -27,35 +64,94 @@ def _login_page(message: str = "", status: int = 200) -> Response:
 def login() -> Response:
     if request.method == "GET":
         if g.get("login"):
-            return redirect(url_for("conversations.index"))
+            return redirect(url_for("conversations.home"))
         return _login_page()
     username = request.form.get("username", "")
-    address = request.remote_addr or "unknown"
     try:
-        user = authenticate(db(), username, request.form.get("password", ""), address)
-    except TooManyAttempts:
-        audit.record(db(), username[:80] or "?", "login_refused", detail=f"rate limit, from {address}")
-        response = _login_page(t("login_locked"), 429)
-        response.headers["Retry-After"] = "900"
-        return response
+        user = authenticate(db(), username, request.form.get("password", ""), _address())
+    except TooManyAttempts as refused:
+        return _throttled(_login_page(t("login_locked", seconds=refused.retry_after)), refused, username, "password")
     if user is None:
-        audit.record(db(), username[:80] or "?", "login_failed", detail=f"from {address}")
+        audit.record(db(), username[:80] or "?", "login_failed", detail=f"password, from {_address()}")
         return _login_page(t("login_wrong"), 401)
-    session = start_session(db(), user)
-    audit.record(db(), user.username, "login", detail=f"from {address}")
-    response = redirect(security.safe_next(request.form.get("next")))
-    response.set_cookie(
-        security.SESSION_COOKIE,
-        session.token,
-        httponly=True,
-        secure=current_app.config["SECURE_COOKIES"],
-        samesite="Strict",
-    )
+    session = start_session(db(), user)  # opens only the second-factor step
+    audit.record(db(), user.username, "login_password", detail=f"from {_address()}")
+    step = "auth.second_factor" if user.has_totp else "auth.enrol"
+    # An unsafe target is dropped here already, and checked again when the login completes.
+    target = security.safe_next(request.form.get("next"), "") or None
+    response = _set_session_cookie(redirect(url_for(step, next=target)), session)
     response.delete_cookie(security.LOGIN_CSRF_COOKIE)
     return response
 
 
+def _complete_login(method: str) -> tuple[LoginSession, str]:
+    """Both factors given: a new full session, and where the user was going (on this site) or their home page."""
+    login = complete_login(db(), g.login)
+    audit.record(db(), login.user.username, "login", detail=f"{method}, from {_address()}")
+    return login, security.safe_next(request.form.get("next"), security.home_url(login.user))
+
+
+def _second_factor_page(message: str = "", status: int = 200) -> Response:
+    page = render_template("second_factor.html", message=message, next=request.values.get("next", ""))
+    return make_response(page, status)
+
+
+@blueprint.route("/login/second-factor", methods=["GET", "POST"])
+@allow(*ROLES)
+def second_factor() -> Response:
+    login: LoginSession = g.login
+    if login.full:
+        return redirect(security.home_url(login.user))
+    if not login.user.has_totp:
+        return redirect(url_for("auth.enrol"))
+    if request.method == "GET":
+        return _second_factor_page()
+    try:
+        method = verify_second_factor(db(), login.user, request.form.get("code", ""), _address())
+    except TooManyAttempts as refused:
+        page = _second_factor_page(t("login_locked", seconds=refused.retry_after))
+        return _throttled(page, refused, login.user.username, "second factor")
+    if method is None:
+        audit.record(db(), login.user.username, "login_failed", detail=f"second factor, from {_address()}")
+        return _second_factor_page(t("code_wrong"), 401)
+    if method == "recovery code":
+        method += f" ({recovery_codes_left(db(), login.user.id)} left)"
+    login, target = _complete_login(method)
+    return _set_session_cookie(redirect(target), login)
+
+
+def _qr_svg(uri: str) -> Markup:
+    # An inline SVG of paths only: no script and no style attribute, so the strict CSP holds.
+    svg = segno.make(uri, error="m").svg_inline(scale=5, svgclass="qr", title=t("totp_qr_title"))
+    return Markup(svg)  # segno's own markup: paths drawn from the URI, no text of it
+
+
+@blueprint.route("/login/enrol", methods=["GET", "POST"])
+@allow(*ROLES)
+def enrol() -> Response:
+    """Enrol: scan the QR code (or type the secret), prove it with a code, keep the recovery codes."""
+    login: LoginSession = g.login
+    if login.full:
+        return redirect(security.home_url(login.user))
+    if login.user.has_totp:  # enrolling never replaces a second factor; an admin resets a lost one
+        return redirect(url_for("auth.second_factor"))
+    seed = enrolment_seed(db(), login)
+    codes = enable_totp(db(), login.user.id, seed, request.form.get("code", "")) if request.method == "POST" else None
+    if codes is None:
+        uri = totp_uri(login.user.username, seed)
+        page = render_template(
+            "enrol.html", qr=_qr_svg(uri), uri=uri, secret=totp_secret(seed), next=request.values.get("next", ""),
+            message=t("code_wrong") if request.method == "POST" else "",
+        )  # fmt: skip
+        return make_response(page, 400 if request.method == "POST" else 200)
+    audit.record(db(), login.user.username, "second_factor_enrol", detail=f"from {_address()}")
+    login, target = _complete_login("totp (enrolled)")
+    # The recovery codes are shown this once; only their hashes are kept.
+    return _set_session_cookie(make_response(render_template("recovery_codes.html", codes=codes, next=target)), login)
+
+
 @blueprint.route("/logout", methods=["POST"])
+@allow(*ROLES)
 def logout() -> Response:
     end_session(db(), g.login.token)
     audit.record(db(), g.login.user.username, "logout")

@@ -6,8 +6,11 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
+from dashboard import security
 from dashboard.app import config, db, t, tracker
+from dashboard.security import CLINICAL, allow
 from ryggvett.review import audit
+from ryggvett.review.accounts import ROLES
 from ryggvett.review.annotations import (
     ReviewError,
     add_tag,
@@ -51,11 +54,13 @@ def _filters() -> Filters:
 
 
 @blueprint.route("/")
+@allow(*ROLES)
 def home() -> Response:
-    return redirect(url_for("conversations.index"))
+    return redirect(security.home_url(g.login.user))
 
 
 @blueprint.route("/conversations")
+@allow(*CLINICAL)
 def index() -> str:
     refresh_index(tracker(), current_app.config["REVIEW_ENGINE"], config().low_confidence)
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -82,6 +87,7 @@ def _conversation_or_404(conversation_id: str):
 
 
 @blueprint.route("/conversations/<path:conversation_id>")
+@allow(*CLINICAL)
 def transcript(conversation_id: str) -> str:
     conversation = _conversation_or_404(conversation_id)
     audit.record(db(), g.login.user.username, "view", conversation_id)
@@ -101,6 +107,7 @@ def _back(conversation_id: str, anchor: str = "") -> Response:
 
 
 @blueprint.route("/conversations/<path:conversation_id>/turns/<int:event_id>", methods=["POST"])
+@allow(*CLINICAL)
 def annotate(conversation_id: str, event_id: int) -> Response:
     conversation = _conversation_or_404(conversation_id)
     turn = next((t for t in conversation.messages if t.event_id == event_id), None)
@@ -120,6 +127,7 @@ def annotate(conversation_id: str, event_id: int) -> Response:
 
 
 @blueprint.route("/conversations/<path:conversation_id>/tags", methods=["POST"])
+@allow(*CLINICAL)
 def tag(conversation_id: str) -> Response:
     _conversation_or_404(conversation_id)
     try:
@@ -135,6 +143,7 @@ def tag(conversation_id: str) -> Response:
 
 
 @blueprint.route("/conversations/<path:conversation_id>/review", methods=["POST"])
+@allow(*CLINICAL)
 def review(conversation_id: str) -> Response:
     _conversation_or_404(conversation_id)
     reviewed = request.form.get("reviewed") == "1"
@@ -144,6 +153,7 @@ def review(conversation_id: str) -> Response:
 
 
 @blueprint.route("/conversations/<path:conversation_id>/story.yml")
+@allow(*CLINICAL)
 def story(conversation_id: str) -> Response:
     conversation = _conversation_or_404(conversation_id)
     corrected = {

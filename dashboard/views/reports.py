@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from dashboard.app import config, db, t, tracker
+from dashboard.security import CLINICAL, WORKLIST, allow
 from ryggvett.checkin_store import aggregate
 from ryggvett.review import audit
 from ryggvett.review.analytics import analytics as compute_analytics
@@ -21,6 +22,7 @@ PERIODS = (7, 30, 90, 365)
 
 
 @blueprint.route("/analytics")
+@allow(*CLINICAL)
 def analytics() -> str:
     period = request.args.get("days", 30, type=int)
     period = period if period in PERIODS else 30
@@ -50,11 +52,13 @@ def _corrections(reviewed_only: bool):
 
 
 @blueprint.route("/exports")
+@allow(*CLINICAL)
 def exports() -> str:
     return render_template("exports.html", reviewed=len(_corrections(True)), all_annotated=len(_corrections(False)))
 
 
 @blueprint.route("/exports/corrections.<kind>")
+@allow(*CLINICAL)
 def export_corrections(kind: str) -> Response:
     if kind not in ("yml", "csv"):
         abort(404)
@@ -71,6 +75,7 @@ def export_corrections(kind: str) -> Response:
 
 
 @blueprint.route("/callbacks")
+@allow(*WORKLIST)
 def callbacks() -> str:
     include_done = request.args.get("done") == "1"
     items = callback_items(db(), include_done=include_done)
@@ -79,6 +84,7 @@ def callbacks() -> str:
 
 
 @blueprint.route("/callbacks/<int:request_id>/done", methods=["POST"])
+@allow(*WORKLIST)
 def callback_done(request_id: int) -> Response:
     if not mark_done(db(), request_id, g.login.user.username):
         abort(404, t("err_no_callback"))

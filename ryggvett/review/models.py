@@ -23,10 +23,13 @@ class UserRow(Base):
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(80), nullable=False, unique=True)
     password_hash = sa.Column(sa.String(255), nullable=False)
-    role = sa.Column(sa.String(20), nullable=False)  # clinician | admin
+    role = sa.Column(sa.String(20), nullable=False)  # reception | clinician | admin
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = sa.Column(sa.DateTime(timezone=True))
+    # The TOTP secret is derived from this seed and RYGGVETT_DASHBOARD_TOTP_KEY (accounts.totp_secret).
+    totp_seed = sa.Column(sa.String(64))  # None: not enrolled yet, the next login must enrol
+    totp_last_step = sa.Column(sa.BigInteger)  # the time step of the last code accepted: no code counts twice
 
 
 class SessionRow(Base):
@@ -38,16 +41,33 @@ class SessionRow(Base):
     csrf_token = sa.Column(sa.String(64), nullable=False)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     last_seen_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    # "password": only the second-factor step is open; "full": the role's pages. Sessions from
+    # before the second factor existed get "password" when their column is added.
+    stage = sa.Column(sa.String(10), nullable=False, server_default="password")
+    enrolment_seed = sa.Column(sa.String(64))  # the TOTP seed shown while enrolling, until confirmed
 
 
-class LoginAttemptRow(Base):
-    __tablename__ = "dashboard_login_attempts"
+class RecoveryCodeRow(Base):
+    """A one-time code for when the phone is lost; only a SHA-256 of the high-entropy code is stored."""
+
+    __tablename__ = "dashboard_recovery_codes"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    username = sa.Column(sa.String(80), nullable=False, index=True)
-    remote_addr = sa.Column(sa.String(64), nullable=False, index=True)
-    succeeded = sa.Column(sa.Boolean, nullable=False)
-    at = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash = sa.Column(sa.String(64), nullable=False)
+    used_at = sa.Column(sa.DateTime(timezone=True))
+
+
+class LoginThrottleRow(Base):
+    """Recent failed logins (or second-factor codes) of one username from one address."""
+
+    __tablename__ = "dashboard_login_throttle"
+
+    kind = sa.Column(sa.String(10), primary_key=True)  # password | totp
+    username = sa.Column(sa.String(80), primary_key=True)
+    remote_addr = sa.Column(sa.String(64), primary_key=True)
+    failures = sa.Column(sa.Integer, nullable=False)
+    last_failure_at = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
 
 
 class TurnAnnotationRow(Base):
@@ -135,9 +155,33 @@ class ConversationIndexRow(Base):
     first_text = sa.Column(sa.Text, nullable=False, default="")  # masked
 
 
+def add_missing_columns(engine: sa.engine.Engine) -> list[str]:
+    """Add columns that a database made by an earlier version lacks (create_all adds only tables).
+
+    Only additive changes are done this way: every new column is nullable or has a server default.
+    """
+    added = []
+    for table in Base.metadata.sorted_tables:
+        existing = {column["name"] for column in sa.inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            ddl = sa.schema.CreateColumn(column).compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+            except sa.exc.DBAPIError:
+                # Another process starting at the same moment may have added it first.
+                if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                    raise
+            added.append(f"{table.name}.{column.name}")
+    return added
+
+
 @lru_cache(maxsize=8)
 def review_engine(url: str) -> sa.engine.Engine:
-    """One engine (and connection pool) per database URL, with the dashboard's tables created."""
+    """One engine (and connection pool) per database URL, with the dashboard's tables created or upgraded."""
     engine = make_engine(url)
     Base.metadata.create_all(engine)
+    add_missing_columns(engine)
     return engine

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import yaml
 
 from tests.browser.conftest import REPORTS
 from tests.conftest import PROJECT_ROOT
-from tests.dashboard.conftest import PASSWORD, ensure_user
+from tests.dashboard.conftest import PASSWORD, current_code, ensure_user
 from tests.servers import free_port, stop_process, wait_for_http
 
 try:
@@ -39,6 +40,7 @@ class Dashboard:
     url: str
     log: Path
     ids: dict[str, str]
+    db_url: str
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ def dashboard(seeded_sqlite: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         wait_for_http(url + "/login", process, log, 60)
     except RuntimeError as error:
         pytest.fail(f"python -m dashboard serve: {error}")
-    yield Dashboard(url, log, seeded_sqlite.ids)
+    yield Dashboard(url, log, seeded_sqlite.ids, seeded_sqlite.db_url)
     stop_process(process)
 
 
@@ -98,15 +100,23 @@ def open_page(browser: Any) -> Any:
     return page
 
 
-def log_in(page: Any) -> None:
-    """Fill in and send the login form; the server must answer with a redirect."""
-    page.get_by_label("Brukernavn").fill(USERNAME)
-    page.get_by_label("Passord").fill(PASSWORD)
-    with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url) as posted:
-        page.get_by_role("button", name="Logg inn").click()
+def submit(page: Any, button: str, path: str) -> None:
+    """Click a form's button; the server must answer the POST with a redirect."""
+    with page.expect_response(lambda r: r.request.method == "POST" and path in r.url) as posted:
+        page.get_by_role("button", name=button).click()
     page.wait_for_load_state()
     response = posted.value
-    assert response.status == 302, f"login refused ({response.status}): {page.locator('main').inner_text()}"
+    assert response.status == 302, f"{path} refused ({response.status}): {page.locator('main').inner_text()}"
+
+
+def log_in(page: Any, dashboard: Dashboard, username: str = USERNAME) -> None:
+    """Fill in the login form, then the second factor with the current code from the stored secret."""
+    page.get_by_label("Brukernavn").fill(username)
+    page.get_by_label("Passord").fill(PASSWORD)
+    submit(page, "Logg inn", "/login")
+    expect(page.get_by_role("heading", name="Engangskode")).to_be_visible()
+    page.get_by_label("Kode").fill(current_code(dashboard.db_url, username))
+    submit(page, "Logg inn", "/login/second-factor")
 
 
 def assert_clean(page: Any) -> None:
@@ -120,7 +130,7 @@ def page(browser: Any, dashboard: Dashboard) -> Iterator[Any]:
     """One logged-in page shared by the module's tests."""
     page = open_page(browser)
     page.goto(dashboard.url + "/login")
-    log_in(page)
+    log_in(page, dashboard)
     expect(page).to_have_url(dashboard.url + "/conversations")
     yield page
     page.context.close()
@@ -137,7 +147,7 @@ def test_an_anonymous_visit_lands_on_the_login_page_and_logging_in_returns(brows
         expect(page).to_have_url(re.compile(re.escape(dashboard.url) + r"/login\?next=/analytics$"))
         expect(page.get_by_role("heading", name="Logg inn")).to_be_visible()
         expect(page.get_by_role("navigation", name="Hovedmeny")).to_have_count(0)
-        log_in(page)
+        log_in(page, dashboard)
         expect(page).to_have_url(dashboard.url + "/analytics")
         expect(page.locator("header.top .logout")).to_contain_text(f"{USERNAME} (clinician)")
         [cookie] = [c for c in page.context.cookies() if c["name"] == "ryggvett_dashboard"]
@@ -231,3 +241,27 @@ def test_a_script_in_a_message_is_shown_as_text(page: Any, dashboard: Dashboard)
     expect(page.locator(".person .text").first).to_have_text(XSS)
     assert page.locator("script").count() == 0
     assert_clean(page)
+
+
+def test_enrolment_shows_the_qr_code_under_the_strict_csp(browser: Any, dashboard: Dashboard) -> None:
+    ensure_user(dashboard.db_url, "browser-newcomer", "clinician", second_factor=False)
+    page = open_page(browser)
+    try:
+        page.goto(dashboard.url + "/login")
+        page.get_by_label("Brukernavn").fill("browser-newcomer")
+        page.get_by_label("Passord").fill(PASSWORD)
+        submit(page, "Logg inn", "/login")
+        expect(page).to_have_url(dashboard.url + "/login/enrol")
+        page.screenshot(path=str(REPORTS / "dashboard-enrol.png"), full_page=True)
+        box = page.locator("svg.qr").bounding_box()
+        assert box and box["width"] >= 150 and box["height"] >= 150, box
+        secret = page.locator("code.secret").inner_text()
+        page.get_by_label("Koden appen viser nå").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Bekreft").click()
+        expect(page.locator("ol.recovery-codes li")).to_have_count(10)
+        page.screenshot(path=str(REPORTS / "dashboard-recovery-codes.png"), full_page=True)
+        page.get_by_role("link", name="Jeg har tatt vare på kodene – fortsett").click()
+        expect(page).to_have_url(dashboard.url + "/conversations")
+        assert_clean(page)
+    finally:
+        page.context.close()

@@ -170,13 +170,30 @@ def test_analytics_counts_the_seeded_conversations(clinician, seeded):
     assert f"<strong>{figures.red_flags}</strong><span>samtaler med rødt flagg" in page.text
 
 
-def test_the_callback_worklist_shows_the_phone_number_and_marks_done(clinician, seeded):
-    page = clinician.get("/callbacks").text
+def test_the_callback_worklist_shows_the_phone_number_and_marks_done(reception, seeded):
+    page = reception.get("/callbacks").text
     assert "+4791234567" in page and "Kari" in page
+    assert 'href="/conversations' not in page  # reception sees the worklist, not the conversations
     request_id = re.search(r'action="/callbacks/(\d+)/done"', page)[1]
-    assert clinician.post(f"/callbacks/{request_id}/done").status_code == 302
-    assert f"/callbacks/{request_id}/done" not in clinician.get("/callbacks").text
-    assert "ringt (clinician-test" in clinician.get("/callbacks?done=1").text
+    assert reception.post(f"/callbacks/{request_id}/done").status_code == 302
+    assert f"/callbacks/{request_id}/done" not in reception.get("/callbacks").text
+    assert "ringt (reception-test" in reception.get("/callbacks?done=1").text
+
+
+def test_each_role_sees_only_its_pages_in_the_menu(reception, clinician, admin):
+    menus = {
+        name: re.findall(r'<a href="(/[a-z/]*)">', browser.get("/", follow_redirects=True).text.split("</nav>")[0])
+        for name, browser in (("reception", reception), ("clinician", clinician), ("admin", admin))
+    }
+    assert menus["reception"] == ["/callbacks"]
+    assert menus["clinician"] == ["/conversations", "/analytics", "/exports"]
+    assert menus["admin"] == [
+        "/conversations", "/analytics", "/exports", "/callbacks", "/admin/users", "/admin/audit", "/admin/privacy",
+    ]  # fmt: skip
+    assert (
+        reception.get("/").headers["Location"] == "/callbacks"
+        and clinician.get("/").headers["Location"] == "/conversations"
+    )
 
 
 def test_the_pages_come_in_english_too_and_the_choice_is_remembered(clinician, seeded):
