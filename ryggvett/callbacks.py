@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, declarative_base
@@ -84,37 +86,37 @@ def _forget_stale_drafts(session: Session, now: dt.datetime) -> None:
     session.execute(sa.delete(CallbackDraftRow).where(CallbackDraftRow.created_at < now - DRAFT_LIFETIME))
 
 
-def save_draft_name(url: str, conversation_id: str, first_name: str) -> None:
-    """Keep the name the form was given until the number comes (replacing an earlier one)."""
+@contextmanager
+def _tables(url: str) -> Iterator[sa.engine.Engine]:
+    """An engine on the project's database with the callback tables in place, closed after use."""
     engine = make_engine(url)
     try:
         Base.metadata.create_all(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def save_draft_name(url: str, conversation_id: str, first_name: str) -> None:
+    """Keep the name the form was given until the number comes (replacing an earlier one)."""
+    with _tables(url) as engine:
         now = dt.datetime.now(dt.timezone.utc)
         with Session(engine) as session, session.begin():
             _forget_stale_drafts(session, now)
             session.merge(CallbackDraftRow(conversation_id=conversation_id, first_name=first_name, created_at=now))
-    finally:
-        engine.dispose()
 
 
 def draft_name(url: str, conversation_id: str) -> str | None:
     """The name waiting for this conversation's number, if any."""
-    engine = make_engine(url)
-    try:
-        Base.metadata.create_all(engine)
-        with Session(engine) as session:
-            return session.scalar(
-                sa.select(CallbackDraftRow.first_name).where(CallbackDraftRow.conversation_id == conversation_id)
-            )
-    finally:
-        engine.dispose()
+    with _tables(url) as engine, Session(engine) as session:
+        return session.scalar(
+            sa.select(CallbackDraftRow.first_name).where(CallbackDraftRow.conversation_id == conversation_id)
+        )
 
 
 def save_callback_request(url: str, conversation_id: str, first_name: str, phone: str, language: str) -> int:
     """Store a consented request, and drop the conversation's draft; returns the request's id."""
-    engine = make_engine(url)
-    try:
-        Base.metadata.create_all(engine)
+    with _tables(url) as engine:
         now = dt.datetime.now(dt.timezone.utc)
         with Session(engine) as session, session.begin():
             session.execute(sa.delete(CallbackDraftRow).where(CallbackDraftRow.conversation_id == conversation_id))
@@ -131,19 +133,12 @@ def save_callback_request(url: str, conversation_id: str, first_name: str, phone
             session.add(row)
             session.flush()
             return int(row.id)
-    finally:
-        engine.dispose()
 
 
 def latest_request_id(url: str, conversation_id: str) -> int | None:
     """The newest stored callback request of a conversation."""
-    engine = make_engine(url)
-    try:
-        Base.metadata.create_all(engine)
-        with Session(engine) as session:
-            query = sa.select(sa.func.max(CallbackRequestRow.id)).where(
-                CallbackRequestRow.conversation_id == conversation_id
-            )
-            return session.scalar(query)
-    finally:
-        engine.dispose()
+    with _tables(url) as engine, Session(engine) as session:
+        query = sa.select(sa.func.max(CallbackRequestRow.id)).where(
+            CallbackRequestRow.conversation_id == conversation_id
+        )
+        return session.scalar(query)

@@ -92,30 +92,28 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-@pytest.mark.parametrize("asked", ["../../etc", "x" * 32, "0" * 31, "A" * 32, "0" * 33, None, 42])
-def test_only_the_widgets_session_format_is_kept(strict_server, asked) -> None:
+def confirmed_session(url: str, asked: Any) -> str:
+    """The session id the server confirms to a connection that asked for `asked`."""
+
     async def scenario() -> str:
-        chat = Chat(strict_server.url)
+        chat = Chat(url)
         try:
             return await chat.open(asked)
         finally:
             await chat.close()
 
-    confirmed = run(scenario())
+    return run(scenario())
+
+
+@pytest.mark.parametrize("asked", ["../../etc", "x" * 32, "0" * 31, "A" * 32, "0" * 33, None, 42])
+def test_only_the_widgets_session_format_is_kept(strict_server, asked) -> None:
+    confirmed = confirmed_session(strict_server.url, asked)
     assert widget_session_id(confirmed) and confirmed != asked
 
 
 def test_a_widget_session_id_is_confirmed_as_asked(strict_server) -> None:
     asked = uuid.uuid4().hex
-
-    async def scenario() -> str:
-        chat = Chat(strict_server.url)
-        try:
-            return await chat.open(asked)
-        finally:
-            await chat.close()
-
-    assert run(scenario()) == asked
+    assert confirmed_session(strict_server.url, asked) == asked
 
 
 def test_messages_for_another_session_are_dropped(strict_server) -> None:
