@@ -15,17 +15,18 @@ from tests.chat import REPORT_LINES
 
 pytestmark = pytest.mark.assistant
 MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
-# Measured on 2026-12-07 (reports/nlu/cards.md) on two trainings with slightly different data,
-# less a margin: the out-of-scope sets are small (40 and 30), one question is 2.5 or 3.3 points.
+# Measured on 2026-12-07 (reports/nlu/cards.md) with the out-of-scope examples of
+# data/nlu/out_of_scope_kinds.yml, less a margin: the out-of-scope sets hold 120 (nb) and 100 (en)
+# questions, one question is about a point.
 FLOORS = {
-    ("assistant top1", "nb"): 0.81,  # measured 0.840, 0.846
-    ("assistant top1", "en"): 0.81,  # 0.836, 0.844
-    ("assistant top1, any card that answers", "nb"): 0.84,  # 0.873, 0.879
-    ("assistant top1, any card that answers", "en"): 0.85,  # 0.878, 0.885
-    ("assistant top3", "nb"): 0.90,  # 0.925, 0.937
-    ("assistant top3", "en"): 0.91,  # 0.940, 0.945
-    ("out of scope recognised", "nb"): 0.78,  # 0.900, 0.825
-    ("out of scope recognised", "en"): 0.83,  # 0.933, 0.867
+    ("assistant top1", "nb"): 0.82,  # measured 0.850
+    ("assistant top1", "en"): 0.81,  # 0.844
+    ("assistant top1, any card that answers", "nb"): 0.85,  # 0.877
+    ("assistant top1, any card that answers", "en"): 0.85,  # 0.880
+    ("assistant top3", "nb"): 0.90,  # 0.925
+    ("assistant top3", "en"): 0.91,  # 0.935
+    ("out of scope recognised", "nb"): 0.85,  # 0.892
+    ("out of scope recognised", "en"): 0.88,  # 0.930
 }
 MAX_CLARIFY_RATE = 0.05
 
