@@ -1,4 +1,5 @@
-"""python -m dashboard serve | create-admin | reset-second-factor | retention | forget <conversation id>"""
+"""python -m dashboard serve | create-admin | reset-second-factor | retention | forget <conversation id>
+| audit-verify"""
 
 from __future__ import annotations
 
@@ -11,23 +12,38 @@ import threading
 
 from sqlalchemy.orm import Session
 
+from rasa_extensions.conversation_lock import holding_conversation
 from ryggvett import settings
 from ryggvett.reference.models import make_engine
 from ryggvett.review import audit
 from ryggvett.review.accounts import AccountError, create_user, find_user, has_admin, reset_second_factor
 from ryggvett.review.models import review_engine
-from ryggvett.review.retention import delete_expired, forget_conversation
+from ryggvett.review.retention import Periods, forget_conversation, run_retention
 
 log = logging.getLogger("dashboard")
 DAY_SECONDS = 24 * 60 * 60
 
 
 def _retention_once() -> None:
-    deleted = delete_expired(
-        make_engine(settings.tracker_url()), review_engine(settings.db_url()), settings.retention_days(),
-        settings.callback_retention_days(),
-    )  # fmt: skip
-    log.info("retention: deleted %d conversations (%d events), %s", deleted.conversations, deleted.events, deleted.rows)
+    """Delete everything past its period, and say so in the audit log as a manual run does."""
+    project = review_engine(settings.db_url())
+    deleted = run_retention(make_engine(settings.tracker_url()), project, Periods.from_settings())
+    detail = f"{deleted.conversations} conversations, {deleted.events} events, {deleted.rows}"
+    with Session(project) as session, session.begin():
+        audit.record(session, audit.SYSTEM, "retention", detail=detail)
+    with Session(project) as session:
+        head = audit.head_hash(session)
+    log.info("retention: deleted %s", detail)
+    # A copy of the audit chain's latest hash outside the database: a rewritten chain would not end in it.
+    log.info("audit log: latest hash %s", head)
+
+
+def audit_verify() -> int:
+    """Walk the audit log's hash chain: OK and the row count, or the first row that does not verify."""
+    with Session(review_engine(settings.db_url())) as session:
+        check = audit.verify(session)
+    print(check.message)
+    return 0 if check.ok else 1
 
 
 def _retention_daily(stop: threading.Event) -> None:
@@ -81,8 +97,23 @@ def reset_user_second_factor(username: str) -> int:
             print(f"No user {username}", file=sys.stderr)
             return 1
         reset_second_factor(session, user.id)
-        audit.record(session, "(command line)", "second_factor_reset", detail=f"{user.username}")
+        audit.record(session, audit.COMMAND_LINE, "second_factor_reset", detail=f"{user.username}")
     print(f"The second factor of {user.username} is reset; their next login sets up a new one.")
+    return 0
+
+
+def forget(conversation_id: str) -> int:
+    """As the admin page's «forget»: recorded first, deleted under the conversation's lock, then the counts."""
+    project = review_engine(settings.db_url())
+    with holding_conversation(conversation_id) as locked:
+        with Session(project) as session, session.begin():
+            lock = "lock held" if locked else "no shared lock"
+            audit.record(session, audit.COMMAND_LINE, "forget", conversation_id, lock)
+        deleted = forget_conversation(make_engine(settings.tracker_url()), project, conversation_id)
+    with Session(project) as session, session.begin():
+        detail = f"{deleted.events} events, {deleted.rows}"
+        audit.record(session, audit.COMMAND_LINE, "forgotten", conversation_id, detail)
+    print(f"Deleted {deleted.events} events and {deleted.rows}")
     return 0
 
 
@@ -105,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("retention", help="delete what is past the retention period now")
     forget_cmd = commands.add_parser("forget", help="delete everything stored about one conversation id")
     forget_cmd.add_argument("conversation_id")
+    commands.add_parser("audit-verify", help="check the audit log's hash chain: OK, or the first row that is not")
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.host, args.port, args.threads)
@@ -115,10 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "retention":
         _retention_once()
     elif args.command == "forget":
-        deleted = forget_conversation(
-            make_engine(settings.tracker_url()), review_engine(settings.db_url()), args.conversation_id
-        )
-        print(f"Deleted {deleted.events} events and {deleted.rows}")
+        return forget(args.conversation_id)
+    elif args.command == "audit-verify":
+        return audit_verify()
     return 0
 
 

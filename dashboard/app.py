@@ -17,8 +17,10 @@ from dashboard import security
 from dashboard.texts import LANGUAGES, preferred_language, texts, translate
 from ryggvett import settings
 from ryggvett.reference.models import make_engine
+from ryggvett.review import audit
 from ryggvett.review.accounts import resume_session
 from ryggvett.review.models import review_engine
+from ryggvett.review.retention import Periods
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class DashboardConfig:
     low_confidence: float = 0.5
     retention_days: int = 180
     callback_retention_days: int = 30
+    open_callback_days: int = 30
+    audit_retention_days: int = 365
+    login_record_days: int = 30
     trusted_proxies: int = 0  # X-Forwarded-For is believed only from this many proxies in front
 
     @classmethod
@@ -42,8 +47,17 @@ class DashboardConfig:
             low_confidence=settings.low_confidence(),
             retention_days=settings.retention_days(),
             callback_retention_days=settings.callback_retention_days(),
+            open_callback_days=settings.open_callback_days(),
+            audit_retention_days=settings.audit_retention_days(),
+            login_record_days=settings.login_record_days(),
             trusted_proxies=settings.dashboard_trusted_proxies(),
         )
+
+    def periods(self) -> Periods:
+        return Periods(
+            self.retention_days, self.callback_retention_days, self.open_callback_days, self.audit_retention_days,
+            self.login_record_days,
+        )  # fmt: skip
 
 
 def known_intents() -> list[str]:
@@ -64,6 +78,13 @@ def tracker() -> sa.engine.Engine:
 
 def config() -> DashboardConfig:
     return current_app.config["DASHBOARD"]
+
+
+def record_list_view(name: str, shown: str = "") -> None:
+    """Who viewed which list, with its filters (the query, less the page's language) and what it showed."""
+    filters = ", ".join(f"{key}={value}" for key, value in sorted(request.args.items(multi=True)) if key != "lang")
+    detail = f"{name}: {filters or 'no filters'}" + (f" ({shown})" if shown else "")
+    audit.record(db(), g.login.user.username, "view_list", detail=detail)
 
 
 LANGUAGE_COOKIE = "ryggvett_dashboard_lang"
@@ -103,9 +124,19 @@ def _finish(error: BaseException | None) -> None:
         session.close()
 
 
+def _record_refusal(code: int) -> None:
+    """A request the login, role or CSRF checks refused (security.refuse): who, what and why."""
+    login = g.get("login")
+    username = login.user.username if login else audit.ANONYMOUS
+    detail = f"{code} {request.method} {request.path}: {g.refusal}"
+    audit.record(db(), username, "refused", detail=detail)
+
+
 def _error_page(error: HTTPException) -> tuple[str, int]:
     """The error in the reader's language: our own aborts pass a translated description."""
     code = error.code or 500
+    if g.get("refusal"):
+        _record_refusal(code)
     known = f"error_{code}" in texts()
     title = t(f"error_{code}") if known else error.name
     description = error.description

@@ -6,7 +6,7 @@ import hmac
 import secrets
 import unicodedata
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, url_for
@@ -79,19 +79,27 @@ def tokens_match(sent: str | None, expected: str | None) -> bool:
     return bool(sent and expected) and hmac.compare_digest(str(sent), str(expected))
 
 
+def refuse(code: int, reason: str, description: str | None = None) -> NoReturn:
+    """Abort; the error page then writes to the audit log who was refused what, and why (g.refusal)."""
+    g.refusal = reason
+    abort(code, description)
+
+
 def check_csrf() -> None:
     """Every state-changing request must carry the session's CSRF token and come from this origin."""
     if request.method in SAFE_METHODS:
         return
-    if not same_origin(request.headers.get("Origin")):
-        abort(403, translate("err_cross_origin", g.get("lang", "nb")))
+    origin = request.headers.get("Origin")
+    if not same_origin(origin):
+        reason = f"cross-origin request from {str(origin)[:100]}"
+        refuse(403, reason, translate("err_cross_origin", g.get("lang", "nb")))
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if request.endpoint == "auth.login":
         expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     else:
         expected = g.login.csrf_token if g.get("login") else None
     if not tokens_match(sent, expected):
-        abort(400, translate("err_csrf", g.get("lang", "nb")))
+        refuse(400, "CSRF token missing or wrong", translate("err_csrf", g.get("lang", "nb")))
 
 
 def require_login() -> Response | None:
@@ -100,9 +108,10 @@ def require_login() -> Response | None:
         return None
     login = g.get("login")
     if login is None:
+        # Not logged: a page opened without a login is the way to the login page, not a refusal.
         if request.method in SAFE_METHODS and request.endpoint is not None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(401)
+        refuse(401, "not logged in")
     if request.endpoint is None:  # no such page: a 404 or 405 follows
         return None
     if not login.full:
@@ -110,11 +119,11 @@ def require_login() -> Response | None:
             return None
         if request.method in SAFE_METHODS:
             return redirect(url_for("auth.enrol" if not login.user.has_totp else "auth.second_factor"))
-        abort(401)
+        refuse(401, "second factor not given")
     roles = allowed_roles(request.endpoint)
     if login.user.role not in roles:
         key = "err_admin_only" if roles == {ADMIN} else "err_not_for_role"
-        abort(403, translate(key, g.get("lang", "nb"), role=login.user.role))
+        refuse(403, f"not for the role {login.user.role}", translate(key, g.get("lang", "nb"), role=login.user.role))
     return None
 
 

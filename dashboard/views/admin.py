@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard.app import config, db, t, tracker
+from dashboard.app import config, db, record_list_view, t, tracker
 from dashboard.security import allow
+from rasa_extensions.conversation_lock import holding_conversation
 from ryggvett.review import audit
 from ryggvett.review.accounts import (
     ADMIN,
@@ -17,7 +18,7 @@ from ryggvett.review.accounts import (
     set_role_and_active,
     users,
 )
-from ryggvett.review.retention import delete_expired, forget_conversation
+from ryggvett.review.retention import Deleted, forget_conversation, run_retention
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,6 +30,7 @@ def _users_page(message: str = "", status: int = 200) -> tuple[str, int]:
 @blueprint.route("/users")
 @allow(ADMIN)
 def user_list() -> tuple[str, int]:
+    record_list_view("users")
     return _users_page()
 
 
@@ -86,15 +88,18 @@ def second_factor_reset(user_id: int) -> Response | tuple[str, int]:
 @allow(ADMIN)
 def audit_log() -> str:
     rows = audit.recent(db(), 300, request.args.get("user") or None, request.args.get("conversation") or None)
+    record_list_view("audit", f"{len(rows)} rows")
     return render_template("admin_audit.html", rows=rows)
+
+
+def _privacy_page(deleted: Deleted | None = None, forgotten: str | None = None) -> str:
+    return render_template("admin_privacy.html", periods=config().periods(), deleted=deleted, forgotten=forgotten)
 
 
 @blueprint.route("/privacy")
 @allow(ADMIN)
 def privacy() -> str:
-    return render_template(
-        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days
-    )
+    return _privacy_page()
 
 
 @blueprint.route("/privacy/forget", methods=["POST"])
@@ -103,24 +108,22 @@ def forget() -> str:
     conversation_id = request.form.get("conversation_id", "").strip()
     if not conversation_id:
         abort(400, t("err_forget_id"))
-    deleted = forget_conversation(tracker(), current_app.config["REVIEW_ENGINE"], conversation_id)
-    audit.record(db(), g.login.user.username, "forget", conversation_id, f"{deleted.events} events, {deleted.rows}")
-    return render_template(
-        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days,
-        deleted=deleted, forgotten=conversation_id,
-    )  # fmt: skip
+    username = g.login.user.username
+    # Under the conversation's lock on the Rasa servers (when they share one): no turn saves its events back.
+    with holding_conversation(conversation_id) as locked:
+        # Recorded and committed before anything is deleted: a crash midway still leaves who asked for it.
+        audit.record(db(), username, "forget", conversation_id, "lock held" if locked else "no shared lock")
+        db().commit()
+        deleted = forget_conversation(tracker(), current_app.config["REVIEW_ENGINE"], conversation_id)
+    audit.record(db(), username, "forgotten", conversation_id, f"{deleted.events} events, {deleted.rows}")
+    return _privacy_page(deleted, conversation_id)
 
 
 @blueprint.route("/privacy/retention", methods=["POST"])
 @allow(ADMIN)
 def retention() -> str:
-    deleted = delete_expired(
-        tracker(), current_app.config["REVIEW_ENGINE"], config().retention_days, config().callback_retention_days
-    )
-    audit.record(
-        db(), g.login.user.username, "retention", detail=f"{deleted.conversations} conversations, {deleted.rows}"
-    )
-    return render_template(
-        "admin_privacy.html", retention_days=config().retention_days, callback_days=config().callback_retention_days,
-        deleted=deleted,
-    )  # fmt: skip
+    # Before this request writes to the audit log: the purge locks the log's chain itself.
+    deleted = run_retention(tracker(), current_app.config["REVIEW_ENGINE"], config().periods())
+    detail = f"{deleted.conversations} conversations, {deleted.events} events, {deleted.rows}"
+    audit.record(db(), g.login.user.username, "retention", detail=detail)
+    return _privacy_page(deleted)

@@ -19,6 +19,7 @@ from ryggvett.review.accounts import (
     enable_totp,
     end_session,
     enrolment_seed,
+    known_username,
     recovery_codes_left,
     start_session,
     totp_secret,
@@ -42,8 +43,13 @@ def _set_session_cookie(response: Response, login: LoginSession) -> Response:
     return response
 
 
+def _who_tried(typed: str) -> str:
+    """The username for the audit log: as stored if a user has it; a name nobody has is often a password."""
+    return known_username(db(), typed) or audit.UNKNOWN_USER
+
+
 def _throttled(page: Response, refused: TooManyAttempts, username: str, step: str) -> Response:
-    audit.record(db(), username[:80] or "?", "login_refused", detail=f"{step}: wait, from {_address()}")
+    audit.record(db(), username, "login_refused", detail=f"{step}: wait, from {_address()}")
     page.status_code = 429
     page.headers["Retry-After"] = str(refused.retry_after)
     return page
@@ -70,9 +76,10 @@ def login() -> Response:
     try:
         user = authenticate(db(), username, request.form.get("password", ""), _address())
     except TooManyAttempts as refused:
-        return _throttled(_login_page(t("login_locked", seconds=refused.retry_after)), refused, username, "password")
+        page = _login_page(t("login_locked", seconds=refused.retry_after))
+        return _throttled(page, refused, _who_tried(username), "password")
     if user is None:
-        audit.record(db(), username[:80] or "?", "login_failed", detail=f"password, from {_address()}")
+        audit.record(db(), _who_tried(username), "login_failed", detail=f"password, from {_address()}")
         return _login_page(t("login_wrong"), 401)
     session = start_session(db(), user)  # opens only the second-factor step
     audit.record(db(), user.username, "login_password", detail=f"from {_address()}")

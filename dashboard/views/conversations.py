@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from dashboard import security
-from dashboard.app import config, db, t, tracker
+from dashboard.app import config, db, record_list_view, t, tracker
 from dashboard.security import CLINICAL, allow
 from ryggvett.review import audit
 from ryggvett.review.accounts import ROLES
@@ -68,6 +68,7 @@ def index() -> str:
         current_app.config["REVIEW_ENGINE"], _filters(), PAGE_SIZE, (page - 1) * PAGE_SIZE
     )
     args = {key: value for key, value in request.args.items() if key != "page"}
+    record_list_view("conversations", f"{len(listed)} of {total} shown")
     return render_template(
         "conversations.html",
         listed=listed,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard.app import config, db, t, tracker
+from dashboard.app import config, db, record_list_view, t, tracker
 from dashboard.security import CLINICAL, WORKLIST, allow
 from ryggvett.checkin_store import aggregate
 from ryggvett.review import audit
@@ -37,13 +37,15 @@ def analytics() -> str:
         "languages": bar_chart(t("chart_languages"), figures.languages),
         "channels": bar_chart(t("chart_channels"), figures.channels),
     }
+    checkins = aggregate(config().db_url, since)
+    record_list_view("analytics", f"{period} days")
     return render_template(
         "analytics.html",
         figures=figures,
         charts=charts,
         period=period,
         periods=PERIODS,
-        checkins=aggregate(config().db_url, since),
+        checkins=checkins,
     )
 
 
@@ -54,7 +56,9 @@ def _corrections(reviewed_only: bool):
 @blueprint.route("/exports")
 @allow(*CLINICAL)
 def exports() -> str:
-    return render_template("exports.html", reviewed=len(_corrections(True)), all_annotated=len(_corrections(False)))
+    reviewed, annotated = len(_corrections(True)), len(_corrections(False))
+    record_list_view("exports", f"{reviewed} reviewed, {annotated} annotated")
+    return render_template("exports.html", reviewed=reviewed, all_annotated=annotated)
 
 
 @blueprint.route("/exports/corrections.<kind>")
@@ -79,7 +83,7 @@ def export_corrections(kind: str) -> Response:
 def callbacks() -> str:
     include_done = request.args.get("done") == "1"
     items = callback_items(db(), include_done=include_done)
-    audit.record(db(), g.login.user.username, "view_callbacks", detail=f"{len(items)} requests")
+    record_list_view("callbacks", f"{len(items)} requests")
     return render_template("callbacks.html", items=items, include_done=include_done)
 
 

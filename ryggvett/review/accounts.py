@@ -43,6 +43,9 @@ RECOVERY_CODES = 10
 _hasher = PasswordHasher()
 # Verified against when the username does not exist, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# A name typed at the login that no user has is often a password typed in the wrong field: the throttle
+# keys it by an HMAC under this key, which lives only in memory, so the database never holds the name.
+_UNKNOWN_NAME_KEY = secrets.token_bytes(32)
 
 
 class AccountError(ValueError):
@@ -197,14 +200,28 @@ def _forget_failures(session: Session, kind: str, username: str, remote_addr: st
     )
 
 
+def known_username(session: Session, typed: str) -> str | None:
+    """The username as stored if a user has it; None for a name nobody has (never to be stored)."""
+    return session.scalar(sa.select(UserRow.username).where(UserRow.username == typed.strip().lower()[:80]))
+
+
+def _throttle_name(typed: str, known: bool) -> str:
+    """The name the throttle counts failures under: an unknown one only as a keyed hash (the same name, the same
+    count, in this process), so it is throttled as a real name would be, and nothing tells the two apart."""
+    if known:
+        return typed
+    return "?" + hmac.new(_UNKNOWN_NAME_KEY, typed.encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def authenticate(session: Session, username: str, password: str, remote_addr: str) -> User | None:
     """The user if the password is right; None if not. Raises TooManyAttempts while this user from this address waits.
 
     The second factor is still to come: start_session gives a session that opens only that step.
     """
     username, remote_addr = username.strip().lower()[:80], remote_addr[:64]
-    _reserve_attempt(session, "password", username, remote_addr)
     row = session.scalars(sa.select(UserRow).where(UserRow.username == username)).first()
+    throttled_as = _throttle_name(username, row is not None)
+    _reserve_attempt(session, "password", throttled_as, remote_addr)
     try:
         _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
         succeeded = row is not None and row.active
@@ -212,7 +229,7 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
         succeeded = False
     if not succeeded:
         return None
-    _forget_failures(session, "password", username, remote_addr)
+    _forget_failures(session, "password", throttled_as, remote_addr)
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
     return _user(row)

@@ -121,6 +121,25 @@ class AuditRow(Base):
     action = sa.Column(sa.String(40), nullable=False)
     conversation_id = sa.Column(sa.String(255), index=True)
     detail = sa.Column(sa.Text, nullable=False, default="")
+    # The hash chain (audit.py): this row's hash covers the previous row's, so no row changes or goes unseen.
+    prev_hash = sa.Column(sa.String(64))
+    row_hash = sa.Column(sa.String(64))
+
+
+class AuditChainRow(Base):
+    """The audit log's chain in one row: where it starts, its latest hash, and the hash before its first kept row.
+
+    Every writer of the audit log locks this row first, so rows are chained one after another.
+    """
+
+    __tablename__ = "audit_chain"
+
+    id = sa.Column(sa.Integer, primary_key=True)  # always 1
+    start_id = sa.Column(sa.Integer)  # the first chained row; rows before it come from before the chain
+    head_id = sa.Column(sa.Integer)  # the latest row
+    head_hash = sa.Column(sa.String(64), nullable=False, default="")
+    # The prev_hash of the first row still kept: "" at the start, then the hash of the last row the purge removed.
+    anchor_hash = sa.Column(sa.String(64), nullable=False, default="")
 
 
 class CallbackHandlingRow(Base):

@@ -1,4 +1,4 @@
-"""Deleting personal data: conversations past the retention period, and one person's data on request."""
+"""Deleting personal data: conversations past the retention period, old log rows, and one person's data on request."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from ryggvett import settings
 from ryggvett.callbacks import CallbackDraftRow, CallbackRequestRow
 from ryggvett.checkin_store import CheckinRow
 from ryggvett.exercise_progress import ExerciseRatingRow, ExerciseSuggestionRow
+from ryggvett.review import audit
 from ryggvett.review.events import EVENTS, delete_conversations, has_events
 from ryggvett.review.models import (
     CallbackHandlingRow,
     ConversationIndexRow,
     ConversationReviewRow,
     ConversationTagRow,
+    LoginThrottleRow,
+    SessionRow,
     TurnAnnotationRow,
     utcnow,
 )
@@ -35,6 +40,26 @@ REVIEW_TABLES = (
     ConversationTagRow.__table__,
     ConversationReviewRow.__table__,
 )
+# An earlier version wrote every login attempt here, typed usernames and all; nothing writes it now.
+OLD_LOGIN_ATTEMPTS = sa.table("dashboard_login_attempts", sa.column("at", sa.DateTime(timezone=True)))
+
+
+@dataclass(frozen=True)
+class Periods:
+    """How many days each kind of data is kept (ryggvett.settings)."""
+
+    days: int  # conversations
+    callback_days: int  # handled callback requests
+    open_callback_days: int  # callback requests nobody handled
+    audit_days: int  # audit-log rows
+    login_days: int  # login throttle rows and sessions
+
+    @classmethod
+    def from_settings(cls) -> Periods:
+        return cls(
+            settings.retention_days(), settings.callback_retention_days(), settings.open_callback_days(),
+            settings.audit_retention_days(), settings.login_record_days(),
+        )  # fmt: skip
 
 
 @dataclass
@@ -48,11 +73,13 @@ class Deleted:
             self.rows[table] = self.rows.get(table, 0) + n
 
 
-def _existing(engine: sa.engine.Engine, table: sa.Table) -> bool:
+def _existing(engine: sa.engine.Engine, table: sa.sql.expression.TableClause) -> bool:
     return sa.inspect(engine).has_table(table.name)
 
 
-def _delete_where(connection: sa.engine.Connection, table: sa.Table, condition: Any, deleted: Deleted) -> None:
+def _delete_where(
+    connection: sa.engine.Connection, table: sa.sql.expression.TableClause, condition: Any, deleted: Deleted
+) -> None:
     deleted.count(table.name, connection.execute(sa.delete(table).where(condition)).rowcount)
 
 
@@ -182,4 +209,37 @@ def delete_expired(
             _delete_where(connection, drafts, drafts.c.created_at < now - DRAFT_DAYS, deleted)
     flush_deleted(tracker)
     flush_deleted(project)
+    return deleted
+
+
+def purge_logs(project: sa.engine.Engine, audit_days: int, login_days: int, now: dt.datetime | None = None) -> Deleted:
+    """Audit-log rows older than `audit_days` (the chain kept verifiable), and login throttle rows, sessions
+    and old-style login attempts older than `login_days`."""
+    now = now or utcnow()
+    login_cutoff = now - dt.timedelta(days=login_days)
+    deleted = Deleted()
+    old_attempts = _existing(project, OLD_LOGIN_ATTEMPTS)
+    with Session(project) as session, session.begin():
+        deleted.count(audit.AUDIT.name, audit.purge_before(session, now - dt.timedelta(days=audit_days)))
+        connection = session.connection()
+        throttle = LoginThrottleRow.__table__
+        _delete_where(connection, throttle, throttle.c.last_failure_at < login_cutoff, deleted)
+        # A session ends within hours (accounts.SESSION_LIFETIME); one this old has long expired.
+        sessions = SessionRow.__table__
+        _delete_where(connection, sessions, sessions.c.created_at < login_cutoff, deleted)
+        if old_attempts:
+            _delete_where(connection, OLD_LOGIN_ATTEMPTS, OLD_LOGIN_ATTEMPTS.c.at < login_cutoff, deleted)
+    flush_deleted(project)
+    return deleted
+
+
+def run_retention(
+    tracker: sa.engine.Engine, project: sa.engine.Engine, periods: Periods, now: dt.datetime | None = None
+) -> Deleted:
+    """Everything past its period: what delete_expired and purge_logs delete, counted together."""
+    deleted = delete_expired(
+        tracker, project, periods.days, periods.callback_days, now, open_callback_days=periods.open_callback_days
+    )
+    for table, n in purge_logs(project, periods.audit_days, periods.login_days, now).rows.items():
+        deleted.count(table, n)
     return deleted

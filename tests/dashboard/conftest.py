@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +90,23 @@ class Browser:
         if response.status_code == 302:
             self.csrf = CSRF.search(self.get("/", follow_redirects=True).text)[1]
         return response
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def project_db_url(request, tmp_path) -> Iterator[str]:
+    """An empty project database: a SQLite file, or a schema of its own on the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ryggvett.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"project_{uuid.uuid4().hex[:8]}"
+    with sa.create_engine(base).begin() as connection:
+        connection.execute(sa.text(f"create schema {schema}"))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    yield url
+    review_engine(url).dispose()
+    with sa.create_engine(base).begin() as connection:
+        connection.execute(sa.text(f"drop schema {schema} cascade"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
