@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from typing import Any
 
@@ -233,3 +234,22 @@ def seeded_postgres(postgres_url, content, tmp_path_factory, callback_receiver, 
     yield seed(rasa.url, postgres_url, postgres_url)
     rasa.stop()
     actions.stop()
+
+
+@pytest.fixture
+def shared_lock_store(tmp_path, monkeypatch):
+    """A Redis lock store as the Rasa servers of a cluster share it, configured for the dashboard."""
+    if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
+        if os.environ.get("RYGGVETT_REQUIRE_SERVICES"):
+            pytest.fail("redis-server is missing; make test installs it")
+        pytest.skip("redis-server is not installed: run `make test`")
+    from tests.cluster import Redis
+    from tests.servers import free_port
+
+    server = Redis(free_port(), tmp_path)
+    server.start()
+    monkeypatch.setenv("RYGGVETT_REDIS_HOST", "127.0.0.1")
+    monkeypatch.setenv("RYGGVETT_REDIS_PORT", str(server.port))
+    monkeypatch.setenv("RYGGVETT_REDIS_PASSWORD", server.password)
+    yield server
+    server.stop()

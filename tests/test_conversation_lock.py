@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import threading
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from rasa_extensions.conversation_lock import holding_conversation, shared_lock_store
-from tests.cluster import Redis
-from tests.servers import free_port
-
-
-@pytest.fixture
-def redis(tmp_path, monkeypatch) -> Iterator[Redis]:
-    if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
-        if os.environ.get("RYGGVETT_REQUIRE_SERVICES"):
-            pytest.fail("redis-server is missing; make test installs it")
-        pytest.skip("redis-server is not installed: run `make test`")
-    server = Redis(free_port(), tmp_path)
-    server.start()
-    monkeypatch.setenv("RYGGVETT_REDIS_HOST", "127.0.0.1")
-    monkeypatch.setenv("RYGGVETT_REDIS_PORT", str(server.port))
-    monkeypatch.setenv("RYGGVETT_REDIS_PASSWORD", server.password)
-    yield server
-    server.stop()
 
 
 def rasa_turn(conversation: str, seconds: float, log: list[str], started: threading.Event) -> None:
@@ -46,7 +24,7 @@ def rasa_turn(conversation: str, seconds: float, log: list[str], started: thread
     asyncio.run(turn())
 
 
-def test_forget_waits_for_the_turn_in_progress_and_the_next_turn_waits_for_forget(redis) -> None:
+def test_forget_waits_for_the_turn_in_progress_and_the_next_turn_waits_for_forget(shared_lock_store) -> None:
     log: list[str] = []
     started = threading.Event()
     running = threading.Thread(target=rasa_turn, args=("conv-1", 1.0, log, started))
@@ -64,7 +42,7 @@ def test_forget_waits_for_the_turn_in_progress_and_the_next_turn_waits_for_forge
     assert log == ["turn starts", "turn ends", "forget starts", "forget ends", "turn starts", "turn ends"]
 
 
-def test_another_conversation_is_not_held_up(redis) -> None:
+def test_another_conversation_is_not_held_up(shared_lock_store) -> None:
     log: list[str] = []
     with holding_conversation("conv-2"):
         other = threading.Thread(target=rasa_turn, args=("conv-3", 0.0, log, threading.Event()))

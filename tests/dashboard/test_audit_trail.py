@@ -5,13 +5,10 @@ username that nobody has (it is often a password typed in the wrong field)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -21,10 +18,8 @@ from ryggvett.callbacks import CallbackRequestRow
 from ryggvett.review import audit
 from ryggvett.review.accounts import FREE_FAILURES
 from ryggvett.review.models import AuditRow, LoginThrottleRow, review_engine
-from tests.cluster import Redis
 from tests.dashboard.conftest import CSRF, Browser
 from tests.seeding import SCRIPTS, drive
-from tests.servers import free_port
 from tests.test_conversation_lock import rasa_turn
 
 
@@ -142,22 +137,6 @@ def test_forget_is_recorded_first_and_done_holding_the_conversation_lock(admin, 
         recorded = list(session.scalars(query.order_by(AuditRow.id)))
     assert [row.action for row in recorded] == ["forget", "forgotten"]
     assert "events" in recorded[1].detail
-
-
-@pytest.fixture
-def shared_lock_store(tmp_path, monkeypatch) -> Iterator[Redis]:
-    """A Redis lock store as the Rasa servers of a cluster share it, configured for the dashboard."""
-    if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
-        if os.environ.get("RYGGVETT_REQUIRE_SERVICES"):
-            pytest.fail("redis-server is missing; make test installs it")
-        pytest.skip("redis-server is not installed: run `make test`")
-    server = Redis(free_port(), tmp_path)
-    server.start()
-    monkeypatch.setenv("RYGGVETT_REDIS_HOST", "127.0.0.1")
-    monkeypatch.setenv("RYGGVETT_REDIS_PORT", str(server.port))
-    monkeypatch.setenv("RYGGVETT_REDIS_PASSWORD", server.password)
-    yield server
-    server.stop()
 
 
 def test_forget_waits_for_the_turn_in_progress_on_the_shared_lock(admin, seeded, shared_lock_store, monkeypatch):
