@@ -92,14 +92,13 @@ class Browser:
         return response
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def project_db_url(request, tmp_path) -> Iterator[str]:
-    """An empty project database: a SQLite file, or a schema of its own on the PostgreSQL test server."""
+def empty_database(request, tmp_path, name: str) -> Iterator[str]:
+    """A SQLite file, or a schema of its own on the PostgreSQL test server (dropped afterwards)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ryggvett.db'}"
+        yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
     base = request.getfixturevalue("postgres_url")
-    schema = f"project_{uuid.uuid4().hex[:8]}"
+    schema = f"{name}_{uuid.uuid4().hex[:8]}"
     with sa.create_engine(base).begin() as connection:
         connection.execute(sa.text(f"create schema {schema}"))
     url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
@@ -107,6 +106,12 @@ def project_db_url(request, tmp_path) -> Iterator[str]:
     review_engine(url).dispose()
     with sa.create_engine(base).begin() as connection:
         connection.execute(sa.text(f"drop schema {schema} cascade"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def project_db_url(request, tmp_path) -> Iterator[str]:
+    """An empty project database."""
+    yield from empty_database(request, tmp_path, "project")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

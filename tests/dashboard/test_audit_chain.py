@@ -113,7 +113,7 @@ def test_a_deleted_first_row_is_noticed(db_url):
 def test_the_chain_still_verifies_after_old_rows_are_purged(db_url, monkeypatch):
     with monkeypatch.context() as past:
         past.setattr(audit, "utcnow", lambda: NOW - dt.timedelta(days=400))
-        old = write(db_url, 3)
+        write(db_url, 3)
     kept = write(db_url, 2)
 
     deleted = purge_logs(review_engine(db_url), audit_days=365, login_days=30)
@@ -125,7 +125,6 @@ def test_the_chain_still_verifies_after_old_rows_are_purged(db_url, monkeypatch)
     assert check.ok and check.rows == 2, check.message
     write(db_url, 2)
     assert verify(db_url).ok and verify(db_url).rows == 4
-    assert old  # purged, not verified
 
     # Deleting the first rows by hand is not a purge: the chain's anchor says what came before.
     change(db_url, sa.delete(AUDIT).where(AUDIT.c.id == kept[0]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from dashboard.app import DashboardConfig, create_app
 from ryggvett.reference.models import make_engine
 from ryggvett.review.accounts import authenticate, resume_session
 from ryggvett.review.models import add_missing_columns, review_engine
-from tests.dashboard.conftest import PASSWORD, Browser
+from tests.dashboard.conftest import PASSWORD, Browser, empty_database
 
 # The two tables as the previous version created them.
 OLD = sa.MetaData()
@@ -41,16 +40,7 @@ OLD_SESSIONS = sa.Table(
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    base = request.getfixturevalue("postgres_url")
-    schema = f"old_{uuid.uuid4().hex[:8]}"
-    with sa.create_engine(base).begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    with sa.create_engine(base).begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
+    yield from empty_database(request, tmp_path, "old")
 
 
 def test_a_database_of_the_previous_version_is_upgraded_in_place(old_db_url):
