@@ -45,6 +45,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 import rasa_extensions
 from ryggvett import settings
 from ryggvett.callbacks import clean_first_name
+from ryggvett.message_guard import CHANNEL_METADATA_KEYS
 from ryggvett.privacy import (
     NAME_MASK,
     mask_digits,
@@ -66,7 +67,7 @@ SESSION_INDEX = "ix_events_sender_session_start"
 NAME_SLOT, PHONE_SLOT = "callback_name", "callback_phone"
 # Metadata a channel sent with a message that is kept: the page's language (the turn hook
 # reads it), the widget's rating of an answer, and the model Rasa stamps on every event.
-KEPT_USER_METADATA = frozenset({"language", "feedback", "model_id", "assistant_id"})
+KEPT_USER_METADATA = CHANNEL_METADATA_KEYS | {"model_id", "assistant_id"}
 
 
 # The tracker's last event that is masked already (it was stored, or read back from the rows).

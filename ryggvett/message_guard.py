@@ -78,6 +78,8 @@ def widget_session_id(value: object) -> str | None:
 
 
 MAX_METADATA_BYTES = 2048
+# The metadata a channel may send with a message: the page's language and the widget's rating.
+CHANNEL_METADATA_KEYS = frozenset({"language", "feedback"})
 LANGUAGES = frozenset({"nb", "nn", "en"})
 RATINGS = frozenset({"up", "down"})
 
