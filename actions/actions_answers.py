@@ -13,7 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.reference import card_ranker, reference_base, topic_cards
 from actions.tracker_utils import language_of, latest_intent, latest_mentions
 from ryggvett.answers import safety_notes
-from ryggvett.card_choice import Answer, CardChoice, answer_message, intent_ranking, nearest_cards, sure_card
+from ryggvett.card_choice import (
+    Answer,
+    CardChoice,
+    answer_message,
+    intent_ranking,
+    nearest_cards,
+    strong_card,
+    sure_card,
+)
 from ryggvett.clarify import clarify_candidates
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card
@@ -32,6 +40,7 @@ class ActionAnswerTopic(Action):
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        checklist_if_unconfirmed_alarm(dispatcher, tracker)
         base = reference_base()
         intent = latest_intent(tracker) or ""
         mentions = latest_mentions(tracker)
@@ -57,6 +66,12 @@ class ActionAnswerTopic(Action):
             also = CardChoice(answer.also, (answer.also,))
             dispatcher.utter_message(response="utter_also_asked", buttons=_card_buttons(also, "", language_of(tracker)))
         return events
+
+
+def checklist_if_unconfirmed_alarm(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The red-flag checklist first when the classifier alone thought of an alarm (nlu_components.safety)."""
+    if (tracker.latest_message.get("safety") or {}).get("unconfirmed"):
+        dispatcher.utter_message(response="utter_red_flag_checklist")
 
 
 def say_card(
@@ -140,6 +155,7 @@ class ActionClarifyOptions(Action):
         return "action_clarify_options"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        checklist_if_unconfirmed_alarm(dispatcher, tracker)
         base = reference_base()
         language = language_of(tracker)
         text = tracker.latest_message.get("text") or ""
@@ -163,3 +179,26 @@ class ActionClarifyOptions(Action):
         if buttons:
             dispatcher.utter_message(buttons=buttons)
         return [SlotSet("card_unsure", True)]
+
+
+class ActionAnswerOutOfScope(Action):
+    """Outside low back pain: «det kan jeg ikke svare på» and who to ask.
+
+    When only the classifier read the message as outside (it names no outside word, content/scope.yml)
+    and one card's questions fit it strongly («kan kiropraktor skrive sykemelding?»), that card
+    answers instead; the rules then add its source.
+    """
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        outside = (tracker.latest_message.get("scope") or {}).get("outside", True)
+        if not outside:
+            card = reference_base().card(strong_card(card_ranker().evidence(text), len(text.split())) or "")
+            if card is not None:
+                return say_card(dispatcher, tracker, card)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        # No card now: "tell me more" must not go back to an earlier one, and the rules see no answer.
+        return [SlotSet("last_card", None), SlotSet("last_source", None)]

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import yaml
 
 from ryggvett.answers import Mention
-from ryggvett.card_choice import answer_message, intent_ranking, nearest_cards, sure_card
+from ryggvett.card_choice import answer_message, intent_ranking, nearest_cards, strong_card, sure_card
 from ryggvett.card_ranking import CardRanker
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card, read_content
@@ -76,6 +76,8 @@ class Parsed:
     intent: str
     mentions: tuple[Mention, ...]
     intents: tuple[tuple[str, float], ...] = ()
+    # The scope guard found a word outside low back pain (then no card answers an out-of-scope message).
+    outside: bool = False
 
 
 def read_questions(paths: Sequence[Path] = TEST_SETS) -> list[Question]:
@@ -107,7 +109,8 @@ def parse_all(model: Path, questions: Sequence[Question]) -> list[Parsed]:
                 for e in parsed.get("entities") or ()
             )
             intent = (parsed.get("intent") or {}).get("name") or ""
-            found.append(Parsed(intent, mentions, tuple(intent_ranking(parsed))))
+            outside = bool((parsed.get("scope") or {}).get("outside", True))
+            found.append(Parsed(intent, mentions, tuple(intent_ranking(parsed)), outside))
         return found
 
     return asyncio.run(run())
@@ -137,9 +140,13 @@ def choose(
         else None
     )
     sure = sure_card(evidence, words) if parsed.intent in UNSURE else None
-    if parsed.intent in UNSURE:
+    if parsed.intent == "out_of_scope" and not parsed.outside:
+        # As action_answer_out_of_scope: a card that fits strongly answers, or none.
+        strong = strong_card(evidence, words)
+        assistant: list[str] = [strong] if strong else []
+    elif parsed.intent in UNSURE:
         offered = nearest_cards(evidence)
-        assistant: list[str] = [sure, *(key for key in offered if key != sure)] if sure else ["(clarify)", *offered]
+        assistant = [sure, *(key for key in offered if key != sure)] if sure else ["(clarify)", *offered]
     elif choice is None or choice.card is None:
         assistant = []
     elif choice.unsure:

@@ -3,8 +3,10 @@
 Runs last in the NLU pipeline. When the patterns in `ryggvett.triage` find a
 crisis or a red flag, the message's intent becomes `report_crisis` or
 `report_red_flag` whatever the classifier thought, so the safety rules answer
-it in any dialogue state. What the patterns found is added to the parse data
-as `safety`, so the assistant can tell a call-113 sign from a see-your-GP sign.
+it in any dialogue state. An unsure alarm of the classifier alone on a topic question
+is taken away (`unconfirmed`): the topic is answered after the red-flag checklist.
+What the patterns found is added to the parse data as `safety`, so the assistant can
+tell a call-113 sign from a see-your-GP sign.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.rewriting import IntentRewriter
@@ -31,11 +33,14 @@ class SafetyOverride(IntentRewriter):
                 continue  # button payloads name their intent already
             intent = message.get(INTENT) or {}
             classified = intent.get("name")
-            assessment = assess_message(text, classified)
+            others = [r.get("name") for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in ALARMS]
+            assessment = assess_message(
+                text, classified, float(intent.get("confidence") or 0.0), others[0] if others else None
+            )
             message.set(SAFETY_KEY, {**assessment.as_dict(), "classified": dict(intent)}, add_to_output=True)
             if assessment.intent and assessment.intent != classified:
                 self.put_on_top(message, assessment.intent)
-            elif assessment.overruled:
+            elif assessment.overruled or assessment.unconfirmed:
                 # The next intent that is not an alarm takes over ("ingen feber - hvor lenge varer det?").
                 self.take_away(message, ALARMS)
         return messages

@@ -21,6 +21,7 @@ from nlu_components.rewriting import IntentRewriter
 from ryggvett.scope import default_scope
 
 OUT_OF_SCOPE = "out_of_scope"
+SCOPE_KEY = "scope"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -33,7 +34,10 @@ class ScopeGuard(IntentRewriter):
             text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue  # button payloads name their intent already
-            if scope.is_outside(text):
+            outside = scope.is_outside(text)
+            # The assistant answers a strongly fitting card only when no outside word was named.
+            message.set(SCOPE_KEY, {"outside": outside}, add_to_output=True)
+            if outside:
                 self.put_on_top(message, OUT_OF_SCOPE)
             elif (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE and scope.names_the_back(text):
                 self.take_away(message, (OUT_OF_SCOPE,))

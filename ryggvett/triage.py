@@ -44,6 +44,11 @@ OTHERS = frozenset(
     "kollega aunt uncle mother mum mom father dad sister brother grandma grandmother grandpa grandfather "
     "friend colleague".split()
 )
+# "googla ryggsmerter og fikk opp beinmargskreft": something read about, not had.
+READ_ABOUT = frozenset(
+    "googla googlet googlede googled google søkte søkt searched searching leste lest read reading nettet internett "
+    "internet online".split()
+)
 HYPOTHETICAL = frozenset("if hvis dersom viss".split())
 # "jeg har kreft" reports; "har jeg kreft?" asks.
 FIRST_PERSON_HAS = frozenset(
@@ -65,6 +70,13 @@ AGE = re.compile(
 )
 OLDER_AGE = 70
 ADULT_AGE = 18
+# "Bør jeg kjøpe ny seng? Den jeg har er 15 år gammel": the age of a thing named just before.
+THING_BEFORE_AGE = re.compile(
+    r"\b(?:seng\w*|madrass\w*|bed|beds|mattress\w*|sofa\w*|stol\w*|chair\w*|bil|bilen|car|hus|huset|house|"
+    r"sko|skoene|shoes|pute\w*|pillow\w*|kontorstol\w*)\b"
+)
+PERSON_RIGHT_BEFORE_AGE = re.compile(r"\b(?:jeg er|eg er|jag är|i am|i'm|im|aged?)\s*$")
+THING_WINDOW_WORDS = 8
 
 
 Slot = tuple[tuple[str, ...], ...]  # alternatives -> consecutive words
@@ -293,7 +305,7 @@ def match(tokens: list[str], pattern: Pattern) -> tuple[int, int] | None:
 def _asks_rather_than_reports(tokens: list[str], start: int, question_mark: bool = False) -> bool:
     around = set(tokens[:start]) | set(tokens[start : start + 3])
     before = tokens[max(0, start - 4) : start]
-    if set(before) & OTHERS:
+    if set(before) & OTHERS or set(tokens[max(0, start - 6) : start]) & READ_ABOUT:
         return True
     # "I had cancer" is said next to the word; "har hatt vondt" later on is about the pain.
     near = set(tokens[max(0, start - 4) : start + 2])
@@ -359,13 +371,22 @@ def _order(finding: Finding) -> tuple[bool, int]:
 def _age_findings(text: str) -> list[Finding]:
     """Context from a stated age: 70 or over (a fall matters more), under 18 (NICE NG59 covers adults)."""
     findings = []
-    for found in AGE.finditer(text.lower()):
+    lowered = text.lower()
+    for found in AGE.finditer(lowered):
         age = int(next(group for group in found.groups() if group))
+        if found.group(2) and _names_a_thing(lowered[: found.start()]):
+            continue
         if age >= OLDER_AGE:
             findings.append(Finding("older_age", None, found.group(0)))
         elif 6 <= age < ADULT_AGE:
             findings.append(Finding("minor_age", None, found.group(0)))
     return findings
+
+
+def _names_a_thing(before: str) -> bool:
+    """A thing ("seng", "bed") among the last words before "N år gammel", and no "jeg er" right before it."""
+    words = " ".join(before.split()[-THING_WINDOW_WORDS:])
+    return bool(THING_BEFORE_AGE.search(words)) and not PERSON_RIGHT_BEFORE_AGE.search(words)
 
 
 def _overdose_findings(text: str, findings: list[Finding]) -> list[Finding]:

@@ -67,8 +67,12 @@ def make_tracker(
     confidence: float = 0.95,
     intent_ranking: list[dict[str, Any]] | None = None,
     sender_id: str = "test-user",
+    parsed: dict[str, Any] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is `text`, as Rasa sends it to the action server."""
+    """A tracker whose latest message is `text`, as Rasa sends it to the action server.
+
+    `parsed`: further keys of the parse data, as the project's NLU components add them (safety, scope).
+    """
     all_slots = {
         "language": "nb",
         "language_pinned": False,
@@ -84,6 +88,7 @@ def make_tracker(
         "intent": {"name": intent, "confidence": confidence} if intent else {},
         "entities": entities or [],
         "intent_ranking": intent_ranking or ([{"name": intent, "confidence": confidence}] if intent else []),
+        **(parsed or {}),
     }
     return Tracker(
         sender_id=sender_id,

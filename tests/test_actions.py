@@ -8,7 +8,13 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions_answers import ActionAnswerMore, ActionAnswerTopic, ActionClarifyOptions, ActionListSources
+from actions.actions_answers import (
+    ActionAnswerMore,
+    ActionAnswerOutOfScope,
+    ActionAnswerTopic,
+    ActionClarifyOptions,
+    ActionListSources,
+)
 from actions.actions_safety import ActionMarkCrisis, ActionMarkRedFlag
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
@@ -191,3 +197,37 @@ async def test_a_second_question_in_the_message_is_offered_as_a_button(base, dom
         {"title": offered.title["nb"], "payload": f"/{offered.intent}" + json.dumps({"card": offered.key})}
     ]
     assert SlotSet("last_card", answered.key) in events
+
+
+@pytest.mark.parametrize("action", [ActionAnswerTopic(), ActionClarifyOptions()])
+async def test_an_unconfirmed_alarm_gets_the_red_flag_checklist_first(base, domain, tracker_factory, action):
+    card = base.card("cause_smoking")
+    question = card.questions["nb"][0]
+    ranking = [{"name": "ask_pain_meaning", "confidence": 0.3}]
+    tracker = tracker_factory(
+        question, "ask_pain_meaning", intent_ranking=ranking, parsed={"safety": {"unconfirmed": True}}
+    )
+    messages, events = await run(action, tracker, domain)
+    assert messages[0]["response"] == "utter_red_flag_checklist"
+    assert messages[-1]["text"] == card.texts["nb"].short
+    # No alarm: the conversation is not marked, so exercises are not held back.
+    assert "red_flag_raised" not in slots_set(events)
+    plain = tracker_factory(question, "ask_pain_meaning", intent_ranking=ranking)
+    messages, _ = await run(action, plain, domain)
+    assert "utter_red_flag_checklist" not in [m.get("response") for m in messages]
+
+
+async def test_a_card_answers_what_only_the_classifier_read_as_out_of_scope(base, domain, tracker_factory):
+    card = base.card("daily_graded_sick_leave")
+    question = card.questions["nb"][0]
+    inside = tracker_factory(question, "out_of_scope", parsed={"scope": {"outside": False}}, slots={"last_card": "x"})
+    messages, events = await run(ActionAnswerOutOfScope(), inside, domain)
+    assert [m["text"] for m in messages] == [card.texts["nb"].short]
+    assert SlotSet("last_card", card.key) in events
+    # An outside word named ("kneet"), or no card fitting strongly: out of scope, and no earlier card kept.
+    for outside, text in ((True, question), (False, "hva blir været i morgen")):
+        parsed = {"scope": {"outside": outside}}
+        tracker = tracker_factory(text, "out_of_scope", parsed=parsed, slots={"last_card": "x"})
+        messages, events = await run(ActionAnswerOutOfScope(), tracker, domain)
+        assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+        assert events == [SlotSet("last_card", None), SlotSet("last_source", None)]

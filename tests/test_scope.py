@@ -73,3 +73,5 @@ def test_the_guard_turns_a_back_question_read_as_out_of_scope_into_the_next_inte
     assert [r["name"] for r in sure.get("intent_ranking")] == ["ask_medication"]
     assert unsure.get("intent")["name"] == "nlu_fallback"
     assert neck.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    # The assistant answers a strongly fitting card only when no outside word was named.
+    assert [m.get("scope") for m in (sure, unsure, neck)] == [{"outside": False}, {"outside": False}, {"outside": True}]

@@ -176,3 +176,82 @@ def test_tablets_within_the_leaflet_explain_away_a_classifiers_alarm():
     verdict = assess_message("tok 2 Paracet i morges og 2 nå, hjelper litt, bør jeg også gå tur?", "report_red_flag")
     assert verdict.intent is None and verdict.overruled
     assert assess_message("Tok 6 Paracet i morges og 6 til nå", "ask_medication").urgency == "poison"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # Emptying the bladder is a sign; emptying the dishwasher is housework.
+        ("jeg klarer ikke å tømme blæra", "emergency"),
+        ("får ikke tømt blæra", "emergency"),
+        ("I can't empty my bladder", "emergency"),
+        ("Hvordan skal jeg klare å vaske huset, tømme oppvaskmaskinen og re sengene når ryggen er vond?", None),
+        # Sexual dysfunction is a sign; less sex because of the pain is daily life.
+        ("får ikke ereksjon etter at ryggen ble dårlig", "emergency"),
+        ("sexlivet har stoppa helt opp pga ryggen min, noen tips til stillinger?", None),
+        # Woken by pain, or waking with it every night, is a pattern; waking sore once is not.
+        ("jeg vaknet av smerter i natt", "gp_soon"),
+        ("jeg våkner med vondt hver natt", "gp_soon"),
+        ("Våknet med vond korsrygg i går uten at jeg vet hvorfor", None),
+        # Long-term steroid tablets count; the GP's name and an injection do not.
+        ("jeg har brukt kortison i mange år og har vondt i ryggen", "gp_soon"),
+        ("Fastlegen vil gi meg kortisontabletter for isjiasen. Har det noen effekt?", None),
+        ("fikk kortisonsprøyte i ryggen for et halvt år siden, hvor lenge varer effekten?", None),
+        # A child's age, not a bed's.
+        ("jeg er 15 år gammel og har vondt i ryggen", "gp_soon"),
+        ("Jeg våkner med stiv rygg. Bør jeg kjøpe ny seng? Den jeg har er 15 år gammel.", None),
+        # Cancer had, not cancer read about.
+        ("jeg har hatt brystkreft før, og nå har jeg vondt i ryggen", "gp_today"),
+        ("googla ryggsmerter og fikk opp beinmargskreft.. er det vanlig??", None),
+    ],
+)
+def test_everyday_words_near_a_sign_are_not_the_sign(text, urgency):
+    flag = red_flag(assess(text))
+    assert (flag.urgency if flag else None) == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want to be dead", True),
+        ("wish I was dead", True),
+        ("jeg vil være død", True),
+        ("I don't want to just stop dead, what's the best way to taper off the tablets?", False),
+    ],
+)
+def test_dead_is_a_crisis_word_only_with_being(text, expected):
+    assert (crisis(assess(text)) is not None) is expected
+
+
+@pytest.mark.parametrize(
+    ("confidence", "next_intent", "intent", "unconfirmed"),
+    [
+        (0.5, "ask_pain_meaning", None, True),  # unsure, on a topic question: answered after the checklist
+        (0.9, "ask_pain_meaning", "report_red_flag", False),  # sure: the alarm stands
+        (0.5, "out_of_scope", "report_red_flag", False),  # nothing to answer instead
+        (0.5, None, "report_red_flag", False),
+    ],
+)
+def test_an_unsure_alarm_of_the_classifier_alone_is_unconfirmed(confidence, next_intent, intent, unconfirmed):
+    assessment = assess_message("røyker mye, har det noe å si for ryggen?", "report_red_flag", confidence, next_intent)
+    assert (assessment.intent, assessment.unconfirmed) == (intent, unconfirmed)
+    # A sign the patterns find is never unconfirmed, however unsure the classifier.
+    found = assess_message("har mistet kontrollen over blæra", "report_red_flag", confidence, next_intent)
+    assert (found.intent, found.urgency, found.unconfirmed) == ("report_red_flag", "emergency", False)
+
+
+def test_the_safety_override_takes_an_unconfirmed_alarm_away():
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_components.safety import SafetyOverride
+
+    def parsed(text, ranking):
+        intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+        return Message(data={TEXT: text, INTENT: intents[0], INTENT_RANKING_KEY: intents})
+
+    unsure = parsed("røyker mye, har det noe å si for ryggen?", [("report_red_flag", 0.5), ("ask_pain_meaning", 0.4)])
+    sure = parsed("røyker mye, har det noe å si for ryggen?", [("report_red_flag", 0.9), ("ask_pain_meaning", 0.1)])
+    SafetyOverride({"threshold": 0.25}).process([unsure, sure])
+    assert unsure.get(INTENT)["name"] == "ask_pain_meaning" and unsure.get("safety")["unconfirmed"]
+    assert sure.get(INTENT)["name"] == "report_red_flag" and not sure.get("safety")["unconfirmed"]
