@@ -35,6 +35,7 @@ from ryggvett.card_ranking import CardRanker
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card, read_content
 from ryggvett.settings import PROJECT_ROOT, content_dir
+from ryggvett.triage import EXPLAINED_TIERS
 
 TEST_SETS = sorted((PROJECT_ROOT / "tests" / "nlu").glob("cards_*.yml"))
 NOT_UNDERSTOOD = {"out_of_scope", "nlu_fallback"}
@@ -44,6 +45,7 @@ OOS_SETS = {
     "new": "first sets (scope words tuned on them)",
     "blind": "second set (scope words tuned after)",
     "blind3": "third set (never tuned on)",
+    "blind4": "fourth set (written 2026-12-08, not tuned on)",
 }
 # The assistant answers these with a card that clearly fits, or asks (action_clarify_options).
 UNSURE = {"nlu_fallback", "inform"}
@@ -55,7 +57,8 @@ class Question:
     card: str | None  # None: out of scope
     language: str
     variety: str
-    # "first" (cards_nb/en.yml: the weights were chosen on it) or "new" (cards_new_*.yml: never used)
+    # "first" (cards_nb/en.yml: the weights were chosen on it), "new" (cards_new_*.yml: its misses were
+    # studied on 2026-12-08) or "blind4" (cards_blind4.yml: measured once, never tuned on)
     part: str = "first"
     # Further cards that answer the question as well, by a second grader who saw only the cards
     # (titles and short answers), never the assistant's replies: cards overlap.
@@ -78,6 +81,8 @@ class Parsed:
     intents: tuple[tuple[str, float], ...] = ()
     # The scope guard found a word outside low back pain (then no card answers an out-of-scope message).
     outside: bool = False
+    # The safety patterns' tier, if they found a sign.
+    urgency: str | None = None
 
 
 def read_questions(paths: Sequence[Path] = TEST_SETS) -> list[Question]:
@@ -85,7 +90,9 @@ def read_questions(paths: Sequence[Path] = TEST_SETS) -> list[Question]:
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         part = "new" if path.name.startswith("cards_new_") else "first"
-        part = {"cards_oos_blind.yml": "blind", "cards_oos_blind3.yml": "blind3"}.get(path.name, part)
+        part = {"cards_oos_blind.yml": "blind", "cards_oos_blind3.yml": "blind3", "cards_blind4.yml": "blind4"}.get(
+            path.name, part
+        )
         for item in data.get("questions") or ():
             also = tuple(item.get("also") or ())
             variety = item.get("variety", "")
@@ -110,7 +117,8 @@ def parse_all(model: Path, questions: Sequence[Question]) -> list[Parsed]:
             )
             intent = (parsed.get("intent") or {}).get("name") or ""
             outside = bool((parsed.get("scope") or {}).get("outside", True))
-            found.append(Parsed(intent, mentions, tuple(intent_ranking(parsed)), outside))
+            urgency = (parsed.get("safety") or {}).get("urgency")
+            found.append(Parsed(intent, mentions, tuple(intent_ranking(parsed)), outside, urgency))
         return found
 
     return asyncio.run(run())
@@ -140,10 +148,14 @@ def choose(
         else None
     )
     sure = sure_card(evidence, words) if parsed.intent in UNSURE else None
-    if parsed.intent == "out_of_scope" and not parsed.outside:
+    if parsed.intent == "report_red_flag" and parsed.urgency in EXPLAINED_TIERS:
+        # As action_explain_red_flag: after "see a doctor", the card that clearly fits, if any.
+        explained = sure_card(evidence, words)
+        assistant: list[str] = [explained] if explained else []
+    elif parsed.intent == "out_of_scope" and not parsed.outside:
         # As action_answer_out_of_scope: a card that fits strongly answers, or none.
         strong = strong_card(evidence, words)
-        assistant: list[str] = [strong] if strong else []
+        assistant = [strong] if strong else []
     elif parsed.intent in UNSURE:
         offered = nearest_cards(evidence)
         assistant = [sure, *(key for key in offered if key != sure)] if sure else ["(clarify)", *offered]
@@ -204,6 +216,8 @@ def evaluate(model: Path, selector_model: Path | None = None) -> tuple[list[str]
             hits[(f"assistant, {question.part} set", group, "top1, any card that answers")].append(
                 bool(set(keys[:1]) & question.answered_by)
             )
+            top3 = [key for key in keys if key != "(clarify)"][:3]
+            hits[(f"assistant, {question.part} set", group, "top3")].append(bool(set(top3) & question.answered_by))
             hits[("clarify", group, "rate")].append(keys[:1] == ["(clarify)"])
             hits[("topic", group, "right")].append(result.intent == _intent_of(cards, question.card))
         if not set(chosen["assistant"][:1]) & question.answered_by:

@@ -416,6 +416,10 @@ def more_urgent(previous: str | None, current: str | None) -> str:
     return min(previous, current, key=lambda tier: URGENCY_ORDER.get(tier, 0))
 
 
+# After these replies a card may explain the sign; after "call 113" or Giftinformasjonen nothing should distract.
+EXPLAINED_TIERS: tuple[Urgency, ...] = ("gp_today", "gp_soon")
+
+
 def holds_back_exercise(tier: str | None) -> bool:
     """Every tier but a GP appointment means a clinician should see the person before exercises."""
     return tier != "gp_soon"

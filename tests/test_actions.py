@@ -15,7 +15,7 @@ from actions.actions_answers import (
     ActionClarifyOptions,
     ActionListSources,
 )
-from actions.actions_safety import ActionMarkCrisis, ActionMarkRedFlag
+from actions.actions_safety import ActionExplainRedFlag, ActionMarkCrisis, ActionMarkRedFlag
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
 
@@ -231,3 +231,24 @@ async def test_a_card_answers_what_only_the_classifier_read_as_out_of_scope(base
         messages, events = await run(ActionAnswerOutOfScope(), tracker, domain)
         assert [m["response"] for m in messages] == ["utter_out_of_scope"]
         assert events == [SlotSet("last_card", None), SlotSet("last_source", None)]
+
+
+@pytest.mark.parametrize("urgency", ["gp_today", "gp_soon"])
+async def test_a_see_a_doctor_reply_is_explained_by_the_card_that_clearly_fits(base, domain, tracker_factory, urgency):
+    card = base.card("red_flags_child_back_pain")
+    question = card.questions["nb"][0]
+    tracker = tracker_factory(question, "report_red_flag", slots={"red_flag_urgency": urgency})
+    messages, events = await run(ActionExplainRedFlag(), tracker, domain)
+    sources = "; ".join(source.short for source in base.sources_of(card))
+    assert messages[-2]["text"] == card.texts["nb"].short
+    assert messages[-1] == {**messages[-1], "response": "utter_source_line", "last_source": sources}
+    assert SlotSet("last_card", card.key) in events and SlotSet("last_source", sources) in events
+
+
+@pytest.mark.parametrize(("urgency", "question"), [("emergency", None), ("poison", None), ("gp_soon", "hmm")])
+async def test_no_card_after_113_or_giftinformasjonen_or_when_none_clearly_fits(
+    base, domain, tracker_factory, urgency, question
+):
+    text = question or base.card("red_flags_child_back_pain").questions["nb"][0]
+    tracker = tracker_factory(text, "report_red_flag", slots={"red_flag_urgency": urgency})
+    assert await run(ActionExplainRedFlag(), tracker, domain) == ([], [])

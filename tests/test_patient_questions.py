@@ -3,6 +3,8 @@
 The nine messages of issue 19, as a new user tried them on a fresh clone, through the trained
 assistant and the real action server: each must now get the card that answers it, and a
 question outside low back pain must get «det kan jeg ikke svare på» instead of a back card.
+Everyday words near a sign (housework, a backpack) raise no alarm, and a see-a-doctor reply to a
+question is followed by the card that answers it.
 """
 
 from __future__ import annotations
@@ -45,3 +47,34 @@ async def test_the_question_asked_is_answered(agent, base, text, language, cards
 async def test_a_question_outside_low_back_pain_gets_no_back_card(agent, domain, text):
     replies = texts(await Chat(agent).say(text))
     assert render(domain["responses"], "utter_out_of_scope", "nb")["text"] in replies
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hvordan skal jeg rekke å vaske huset og tømme oppvaskmaskinen når ryggen er så vond?",
+        "sexlivet vårt har stoppa litt opp pga ryggen, er det noen stillinger som er skånsomme?",
+        "which backpack is best for my 8 year old's first school year?",
+    ],
+)
+async def test_everyday_words_near_a_sign_raise_no_alarm(agent, domain, text):
+    chat = Chat(agent)
+    replies = texts(await chat.say(text))
+    alarms = {
+        render(domain["responses"], name, language)["text"]
+        for name in ("utter_red_flag_emergency", "utter_red_flag_gp_today", "utter_red_flag_gp_soon")
+        for language in ("nb", "en")
+    }
+    assert not alarms & set(replies), replies
+    assert not await chat.slot("red_flag_raised")
+
+
+async def test_a_see_a_doctor_reply_comes_first_and_the_card_explains(agent, base, domain):
+    chat = Chat(agent)
+    replies = texts(
+        await chat.say("Sønnen vår på 10 har klaget over vondt i ryggen i to uker. Bør vi gå til legen med ham?")
+    )
+    card = base.card("red_flags_child_back_pain")
+    assert replies[0] == render(domain["responses"], "utter_red_flag_gp_soon", "nb")["text"], replies
+    assert card.texts["nb"].short in replies[1:], replies
+    assert await chat.slot("red_flag_raised") and await chat.slot("last_card") == card.key

@@ -49,6 +49,9 @@ def test_a_message_naming_only_the_back_is_a_back_question():
     scope = default_scope()
     assert scope.names_the_back("Hjälper Alvedon mot ont i ryggen?")
     assert scope.names_the_back("Hvordan kommer jeg i gang med at løbe igen efter ondt i ryggen?")
+    # The low back in Swedish and Danish.
+    assert scope.names_the_back("Hjälper värme mot ont i ländryggen?")
+    assert scope.names_the_back("jeg har ondt i lænden, hvad gør jeg?")
     assert not scope.names_the_back("vondt i nakken, hva gjør jeg?")
     assert not scope.names_the_back("how do I get rid of back acne?")
 

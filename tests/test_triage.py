@@ -200,6 +200,10 @@ def test_tablets_within_the_leaflet_explain_away_a_classifiers_alarm():
         # A child's age, not a bed's.
         ("jeg er 15 år gammel og har vondt i ryggen", "gp_soon"),
         ("Jeg våkner med stiv rygg. Bør jeg kjøpe ny seng? Den jeg har er 15 år gammel.", None),
+        # A child's back pain, not a child's backpack.
+        ("my 14 year old has back pain", "gp_soon"),
+        ("which school backpack is best for my 7 year old?", None),
+        ("ryggsekk til skolestart for 6-åring, tips?", None),
         # Cancer had, not cancer read about.
         ("jeg har hatt brystkreft før, og nå har jeg vondt i ryggen", "gp_today"),
         ("googla ryggsmerter og fikk opp beinmargskreft.. er det vanlig??", None),
