@@ -4,7 +4,8 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
+# Rasa through the launcher: version checked, patches installed (rasa_extensions/__init__.py).
+RASA := $(PY) -m rasa_extensions.launch
 
 # Configuration (documented in README.md). Override on the command line or in the environment.
 export PYTHONPATH := $(CURDIR)
@@ -28,7 +29,7 @@ export RYGGVETT_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
 # from a browser: the clinic's site. "*" allows any, for development only.
 export RYGGVETT_CORS ?= $(RYGGVETT_PUBLIC_URL)
 # Rasa's HTTP API (model, tracker routes) is only ever enabled behind a token (or a JWT secret),
-# which rasa_extensions/serve.py hands to Rasa from the environment, never on a command line.
+# which rasa_extensions/launch.py hands to Rasa from the environment, never on a command line.
 export RASA_API_TOKEN ?=
 export RASA_JWT_SECRET ?=
 # Server-to-server channels refuse every message until given a token.
@@ -145,7 +146,7 @@ run: setup $(MODEL)
 	echo "  terminal:     make shell (in another terminal)"; \
 	echo "  logs:         var/logs/; stop with Ctrl+C"; \
 	echo ""; \
-	SANIC_REQUEST_MAX_SIZE=$(RASA_MAX_REQUEST_BYTES) $(PY) -m rasa_extensions.serve run --model $(MODEL) \
+	SANIC_REQUEST_MAX_SIZE=$(RASA_MAX_REQUEST_BYTES) $(RASA) run --model $(MODEL) \
 		--port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml \
 		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ")
 

@@ -28,6 +28,10 @@ def cross_validate(config: Path, nlu_dir: Path, folds: int, work: Path) -> list[
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
+    import rasa_extensions
+
+    rasa_extensions.install(rasa_extensions.patches_on())  # trained and scored as served
+
     from evaluation.run import predict_with_model
 
     data = load_data(str(nlu_dir))

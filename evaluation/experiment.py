@@ -21,7 +21,7 @@ def train_nlu(config: Path, name: str) -> tuple[Path, float]:
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     subprocess.run(
-        [str(Path(sys.executable).with_name("rasa")), "train", "nlu", "--config", str(config),
+        [sys.executable, "-m", "rasa_extensions.launch", "train", "nlu", "--config", str(config),
          "--nlu", "data/nlu", "--out", str(out), "--fixed-model-name", name],
         check=True, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
     )  # fmt: skip

@@ -33,6 +33,10 @@ def _agent(model: Path) -> Any:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
+    import rasa_extensions
+
+    # Evaluated with the same code as served (rasa_extensions.launch).
+    rasa_extensions.install(rasa_extensions.patches_on())
     # Rasa logs every parsed message at debug level; thousands of them slow the run down.
     configure_structlog(logging.WARNING)
     return Agent.load(str(model))

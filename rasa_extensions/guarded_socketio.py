@@ -40,7 +40,6 @@ from ryggvett.message_guard import (
 )
 
 logger = logging.getLogger(__name__)
-rasa_extensions.install()
 
 
 def allowed_origins() -> list[str]:
@@ -61,6 +60,7 @@ class GuardedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        rasa_extensions.warn_unless_installed(type(self).__name__)
         webhook = super().blueprint(on_new_message)
         freeze_once_started(webhook)
         sio = self.sio

@@ -55,8 +55,6 @@ from ryggvett.privacy import (
     stored_conversation_id,
 )
 
-# Loaded by every `rasa run` (endpoints.yml), so the patches are always in place.
-rasa_extensions.install()
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Waits between attempts: a database restart usually takes a few seconds.
@@ -191,6 +189,7 @@ class SavedTrackers:
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        rasa_extensions.warn_unless_installed(type(self).__name__)
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()
@@ -348,4 +347,8 @@ def _create_tracker_store(store: TrackerStore | None, domain: Domain) -> Tracker
 
 
 _rasa_create_tracker_store = Agent._create_tracker_store
-Agent._create_tracker_store = staticmethod(_create_tracker_store)  # type: ignore[method-assign]
+
+
+def install() -> None:
+    """Rasa wraps every tracker store in its fail-safe store; this one stays unwrapped (see the module's docstring)."""
+    Agent._create_tracker_store = staticmethod(_create_tracker_store)  # type: ignore[method-assign]

@@ -45,7 +45,6 @@ from ryggvett.message_guard import (
 )
 
 logger = logging.getLogger(__name__)
-rasa_extensions.install()
 
 
 def presented_token(request: Request) -> str:
@@ -149,6 +148,7 @@ class ProtectedRestInput(GuardedChannel, RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("custom_webhook_ProtectedRestInput", __name__)
+        rasa_extensions.warn_unless_installed(type(self).__name__)
         freeze_once_started(webhook)
 
         @webhook.route("/", methods=["GET"])
@@ -188,6 +188,7 @@ class ProtectedCallbackInput(GuardedChannel, CallbackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("callback_webhook_ProtectedCallbackInput", __name__)
+        rasa_extensions.warn_unless_installed(type(self).__name__)
         freeze_once_started(webhook)
 
         @webhook.route("/", methods=["GET"])

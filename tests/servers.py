@@ -169,7 +169,7 @@ def start_rasa(
     }
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_extensions.serve", "run", "--model", str(model), "--port", str(port),
+            [sys.executable, "-m", "rasa_extensions.launch", "run", "--model", str(model), "--port", str(port),
              "--credentials", "credentials.yml", "--endpoints", endpoints, "--cors", allowed_origins],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

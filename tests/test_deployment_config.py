@@ -53,3 +53,9 @@ def test_only_the_chat_and_the_webhooks_are_public() -> None:
     assert values["applicationSettings"]["enableAPI"] is False
     arguments = " ".join(values["args"])
     assert "--enable-api" not in arguments and "--auth-token" not in arguments and "token" not in arguments
+
+
+def test_the_cluster_starts_rasa_through_the_launcher() -> None:
+    # Without it the turn hook (language, safety slots, disclaimer) and the version check are missing.
+    values = yaml.safe_load((KUBERNETES / "rasa-values.yml").read_text(encoding="utf-8"))
+    assert values["command"] == ["python", "-m", "rasa_extensions.launch"] and values["args"][0] == "run"

@@ -1,4 +1,4 @@
-"""Rasa's HTTP API as `make run` starts it (rasa_extensions/serve.py): off by default, and its token never on a
+"""Rasa's HTTP API as `make run` starts it (rasa_extensions/launch.py): off by default, and its token never on a
 command line."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rasa_extensions.serve import api_arguments
+from rasa_extensions.launch import api_arguments
 from tests.conftest import MODEL
 from tests.servers import start_rasa
 
@@ -41,7 +41,7 @@ def test_the_token_comes_from_the_environment_and_stays_off_the_command_line(
         assert status(f"{server.url}/status?token=wrong") == 401
         assert status(f"{server.url}/status?token={API_TOKEN}") == 200
         command_line = Path(f"/proc/{server.process.pid}/cmdline").read_bytes()
-        assert b"serve" in command_line and API_TOKEN.encode() not in command_line
+        assert b"rasa_extensions.launch" in command_line and API_TOKEN.encode() not in command_line
     finally:
         server.stop()
 
