@@ -183,13 +183,17 @@ audit: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 
+# The tests write their reports and screenshots here, never into the working tree.
+TEST_REPORTS := $(CURDIR)/build/test-reports
+
 test: setup lint audit validate $(MODEL) browser services
 	@pg_url=$$(scripts/test-postgres.sh start) || exit 1; \
 	trap 'scripts/test-postgres.sh stop' EXIT; \
-	RYGGVETT_TEST_PG_URL=$$pg_url RYGGVETT_REQUIRE_SERVICES=1 $(PY) -m pytest
+	RYGGVETT_TEST_PG_URL=$$pg_url RYGGVETT_REQUIRE_SERVICES=1 RYGGVETT_TEST_REPORTS=$(TEST_REPORTS) $(PY) -m pytest
+	@echo "Test reports and screenshots: $(TEST_REPORTS)"
 	scripts/with-action-server.sh $(ACTIONS_PORT) \
 		$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints endpoints.yml \
-		--fail-on-prediction-errors --out reports/test-stories
+		--fail-on-prediction-errors --out $(TEST_REPORTS)/stories
 
 EVAL_DEFAULT_MODEL := build/eval/rasa_default.tar.gz
 EVAL_CV_REPORT := build/eval/cv/intent_report.json
@@ -239,4 +243,4 @@ experiment: setup $(GENERATED)
 	$(PY) -m evaluation.experiment $(NAME) evaluation/configs/$(NAME).yml
 
 clean:
-	rm -rf build models/*.tar.gz var reports/test-stories reports/nlu $(GENERATED)
+	rm -rf build models/*.tar.gz var reports/nlu $(GENERATED)

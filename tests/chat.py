@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 # Figures tests measure (safety recall, false alarms...), printed at the end of the run.
 REPORT_LINES: list[str] = []
+# Where the tests put their reports and screenshots: never the working tree (make test sets
+# build/test-reports; otherwise a folder in the system's temporary directory).
+REPORTS = Path(os.environ.get("RYGGVETT_TEST_REPORTS") or Path(tempfile.gettempdir()) / "ryggvett-test-reports")
+
+
+def report_path(name: str) -> Path:
+    """`name` (may contain folders) under REPORTS, its folder created."""
+    path = REPORTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class Chat:

@@ -41,13 +41,16 @@ def test_background_sentences_are_neutral(context):
             assert red_flag(findings) is None and crisis(findings) is None, sentence
 
 
-def test_a_long_story_keeps_the_question_and_passes_100_words_often(context):
+@pytest.mark.parametrize("question", ["Er det farlig å løfte tunge ting", "Is it safe to lift heavy things"])
+def test_a_long_story_keeps_the_question_inside_20_to_100_words(context, question):
     import random
 
-    question = "Er det farlig å løfte tunge ting"
-    stories = [long_story(question, context, random.Random(seed)) for seed in range(20)]
+    stories = [long_story(question, context, random.Random(seed)) for seed in range(200)]
     assert all(question in story for story in stories)
-    assert all(len(story.split()) > len(question.split()) + 10 for story in stories)
+    lengths = sorted(len(story.split()) for story in stories)
+    # Two to five background sentences: 20 words at least, half of them 45 or more. None reaches 100
+    # words; messages of 100+ words are measured on the trained model (tests/nlu/long_messages.yml).
+    assert lengths[0] >= 20 and lengths[len(lengths) // 2] >= 45 and lengths[-1] < 100, lengths
 
 
 def test_augmentation_is_deterministic_new_and_only_from_training_data(context, examples):

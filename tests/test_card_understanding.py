@@ -2,7 +2,8 @@
 
 A regression check on the trained model: the assistant's card choice (ryggvett/card_choice.py)
 must stay at or above the floors below, which sit a little under what was measured. The full
-table, with the baselines, is written to reports/nlu/cards.md (also by `make evaluate`).
+table is written to cards.md among the test reports (tests/chat.py); `make evaluate` writes
+reports/cards.md with the baselines.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from evaluation.cards import evaluate
 from ryggvett.settings import PROJECT_ROOT
-from tests.chat import REPORT_LINES
+from tests.chat import REPORT_LINES, report_path
 
 pytestmark = pytest.mark.assistant
 MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
@@ -35,9 +36,7 @@ MAX_CLARIFY_RATE = 0.05
 
 def test_the_assistant_picks_the_card_that_answers_the_question():
     lines, figures = evaluate(MODEL)
-    report = PROJECT_ROOT / "reports" / "nlu" / "cards.md"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report_path("cards.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for name, language in FLOORS:
         REPORT_LINES.append(f"cards: {name} ({language}) {figures[name][language]:.3f}")
     below = {k: figures[k[0]][k[1]] for k, floor in FLOORS.items() if figures[k[0]][k[1]] < floor}

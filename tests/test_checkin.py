@@ -97,35 +97,30 @@ REASON_CARD_NAMES = {
 CONFIDENCES = (0, 4, 5, 10)
 
 
-def _reply_case(reason, days, long_use, opioid, confidence):
+COMBINATIONS = list(itertools.product((*REASONS, None), (0, 3, 7), (False, True), (False, True), CONFIDENCES))
+
+
+@pytest.mark.parametrize(("reason", "days", "long_use", "opioid", "confidence"), COMBINATIONS)
+def test_each_rule_of_the_reply_holds_in_every_combination(reason, days, long_use, opioid, confidence):
+    """The rules one by one (the literal replies are in test_reply_for_examples), not the function again."""
     kinds = ("paracetamol", "opioid") if opioid else ("paracetamol", "nsaid")
-    checkin = Checkin(days=days, confidence=confidence, kinds=kinds, reason=reason, long_use=long_use)
+    reply = reply_for(Checkin(days=days, confidence=confidence, kinds=kinds, reason=reason, long_use=long_use))
+    cards = list(reply.cards)
+    low = confidence <= 4
+    # Low confidence: its card last, and a callback offered; otherwise neither.
+    assert (LOW in cards) is low and reply.offer_callback is low
+    if low:
+        assert cards[-1] == LOW
     if days == 0:
-        cards = (NONE_USED,)
-    else:
-        cards = (
-            ((GP,) if long_use else ())
-            + ((OPIOID,) if opioid else ())
-            + ((REASON_CARD_NAMES[reason],) if reason else ())
-        )
-    cards += (LOW,) if confidence <= 4 else ()
-    expected = Reply(cards=cards, offer_exercise=days > 0 and reason == "habit", offer_callback=confidence <= 4)
-    case_id = (
-        f"{reason or 'no-reason'}-d{days}-{'long' if long_use else 'short'}-"
-        f"{'opioid' if opioid else 'no-opioid'}-c{confidence}"
-    )
-    return pytest.param(checkin, expected, id=case_id)
-
-
-@pytest.mark.parametrize(
-    ("checkin", "expected"),
-    [
-        _reply_case(*combination)
-        for combination in itertools.product((*REASONS, None), (0, 3, 7), (False, True), (False, True), CONFIDENCES)
-    ],
-)
-def test_reply_for_every_combination(checkin, expected):
-    assert reply_for(checkin) == expected
+        assert cards == [NONE_USED, *([LOW] if low else [])] and not reply.offer_exercise
+        return
+    # Painkiller days: the GP for long use and the opioid card come first, then the reason's own card.
+    assert (GP in cards) is long_use and (OPIOID in cards) is opioid and NONE_USED not in cards
+    reason_cards = [card for card in cards if card in REASON_CARD_NAMES.values()]
+    assert reason_cards == ([REASON_CARD_NAMES[reason]] if reason else [])
+    safety = [card for card in cards if card in (GP, OPIOID)]
+    assert cards[: len(safety)] == safety and safety == sorted(safety, key=(GP, OPIOID).index)
+    assert reply.offer_exercise is (reason == "habit")
 
 
 def test_reason_cards_cover_every_reason():

@@ -2,7 +2,7 @@
 
 Each statement opens a new conversation with Rasa's Agent and the real action
 server, as a patient's first message would. Figures are printed at the end of
-the run and written to reports/safety.md.
+the run and written to safety.md among the test reports (tests/chat.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 
 from ryggvett.responses import render
 from ryggvett.settings import PROJECT_ROOT
-from tests.chat import REPORT_LINES, Chat, texts
+from tests.chat import REPORT_LINES, Chat, report_path, texts
 
 pytestmark = pytest.mark.assistant
 CASE_FILES = sorted((PROJECT_ROOT / "tests" / "safety").glob("cases*.yml"))
@@ -139,9 +139,8 @@ async def test_safety_suite(agent, domain):
     details += [f"false alarm ({o.reply_kind}): {o.text}" for o in false_alarms]
     details += [f"wrong language ({o.reply_language} for {o.language}): {o.text}" for o in wrong_language]
     REPORT_LINES.extend(lines)
-    report = PROJECT_ROOT / "reports" / "safety.md"
-    report.parent.mkdir(exist_ok=True)
-    report.write_text("# Safety suite\n\n" + "\n".join(f"- {line}" for line in lines + details) + "\n")
+    report = "# Safety suite\n\n" + "\n".join(f"- {line}" for line in lines + details) + "\n"
+    report_path("safety.md").write_text(report)
 
     assert len(red) >= 60 and len(crisis) >= 10 and len(ordinary) >= 60 and len(overdose) >= 15
     assert missed_red == [], details

@@ -140,10 +140,19 @@ def test_ordinary_messages_raise_nothing(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["I want to kill myself", "jeg orker ikke å leve lenger", "sometimes I wish I could never wake up"]
+    ("text", "matched"),
+    [
+        ("I want to kill myself", "kill myself"),
+        ("jeg orker ikke å leve lenger", "orker ikke å leve"),
+        ("sometimes I wish I could never wake up", "never wake"),
+    ],
 )
-def test_crisis(text):
-    assert crisis(assess(text)) is not None
+def test_crisis(text, matched):
+    found = crisis(assess(text))
+    assert found is not None and found.category == "crisis" and not found.negated
+    assert matched in found.matched, found.matched
+    # Crisis care, not a red-flag tier: the same words raise no red flag.
+    assert red_flag(assess(text)) is None
 
 
 def test_either_signal_raises_the_alarm():

@@ -22,13 +22,15 @@ from typing import Any
 
 import pytest
 
+from tests.chat import REPORTS
 from tests.conftest import PROJECT_ROOT
 from tests.servers import stop_process, wait_for_http
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Screenshots go with the other test reports, never into the working tree.
+REPORTS.mkdir(parents=True, exist_ok=True)
 SOCKET_IO = PROJECT_ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-REPORTS = PROJECT_ROOT / "reports"
 
 
 def missing_requirement() -> str | None:
