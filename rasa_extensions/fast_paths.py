@@ -26,7 +26,8 @@ Found by profiling `rasa run` under load (make bench); each change keeps Rasa's 
 - Each parsed message built an empty Domain to check that the assistant's domain is not
   empty; the empty domain's data is now built once.
 - Every call to the action server opened a new HTTP client session and TCP connection;
-  one kept-alive session per endpoint serves them all (a closed connection is retried once),
+  one kept-alive session per endpoint serves them all (a closed connection is retried once,
+  except for an action that stores something: actions.STORING_ACTIONS),
   and encodes the request with ujson (already Sanic's JSON library).
 """
 
@@ -68,7 +69,6 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig, concat_url
 from scipy import sparse
-from scipy.sparse._sputils import get_index_dtype, upcast
 
 logger = logging.getLogger(__name__)
 # Modules whose every copy.deepcopy is an argument of a structlog debug call (tests/test_fast_paths.py).
@@ -95,8 +95,10 @@ def install() -> None:
     EndpointConfig.request = _request  # type: ignore[method-assign]
 
 
+PLANS = "_ryggvett_plans"
+
+
 def _memoise_graph_schemas() -> None:
-    plans: dict[tuple, tuple[dict[str, Any], list[str]]] = {}
     original = DaskGraphRunner._build_dask_graph
 
     def run(
@@ -105,7 +107,10 @@ def _memoise_graph_schemas() -> None:
         from rasa.engine.exceptions import GraphRunError
 
         run_targets = targets if targets else self._graph_schema.target_names
-        key = (id(self), tuple(run_targets), tuple(sorted(inputs or ())))
+        # The plans live on the runner itself: a new model's runner starts with none, even at a
+        # reused id() (a cache keyed on id() could run the old model's nodes after a model swap).
+        plans: dict[tuple, tuple[dict[str, Any], list[str]]] = self.__dict__.setdefault(PLANS, {})
+        key = (tuple(run_targets), tuple(sorted(inputs or ())))
         if key not in plans:
             graph = original(self, self._graph_schema.minimal_graph_schema(run_targets))
             with_inputs = dict(graph)
@@ -391,8 +396,11 @@ def _combine_sparse_features_at_once() -> None:
         # What scipy's hstack gives for COO blocks: data in block order, columns shifted.
         offsets = np.cumsum([0, *(block.shape[1] for block in blocks[:-1])])
         shape = (rows, sum(block.shape[1] for block in blocks))
-        index_dtype = get_index_dtype(maxval=max(shape))
-        data = np.concatenate([block.data for block in blocks]).astype(upcast(*(b.dtype for b in blocks)), copy=False)
+        # As scipy's hstack: 32-bit indices unless a dimension needs more, data in the common dtype.
+        index_dtype = np.int32 if max(shape) <= np.iinfo(np.int32).max else np.int64
+        data = np.concatenate([block.data for block in blocks]).astype(
+            np.result_type(*(b.dtype for b in blocks)), copy=False
+        )
         row = np.concatenate([block.row for block in blocks]).astype(index_dtype, copy=False)
         col = np.concatenate([block.col + offset for block, offset in zip(blocks, offsets, strict=True)])
         matrix = sparse.coo_matrix((data, (row, col.astype(index_dtype, copy=False))), shape=shape)
@@ -515,6 +523,14 @@ def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
     return session
 
 
+def _safe_to_repeat(body: Any) -> bool:
+    """A call may be sent again unless it runs an action that stores something (actions.STORING_ACTIONS)."""
+    from actions import STORING_ACTIONS
+
+    action = body.get("next_action") if isinstance(body, dict) else None
+    return action not in STORING_ACTIONS
+
+
 async def _request(
     self: EndpointConfig,
     method: str = "post",
@@ -545,8 +561,9 @@ async def _request(
                 except aiohttp.ContentTypeError:
                     return None
         except aiohttp.ServerDisconnectedError:
-            # The server closed a kept-alive connection (it restarted): once more on a new one.
-            if attempt == 2:
+            # The server closed a kept-alive connection (it restarted): once more on a new one, unless
+            # the action stores something: it may have been stored before the connection broke.
+            if attempt == 2 or not _safe_to_repeat(kwargs.get("json")):
                 raise
             logger.debug("%s closed a kept-alive connection; retrying on a new one", url)
     return None

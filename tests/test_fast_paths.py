@@ -243,6 +243,51 @@ def test_endpoint_requests_share_one_kept_alive_connection():
     assert len(peers) == 5 and len(set(peers)) == 1  # one TCP connection for all five calls
 
 
+@pytest.mark.parametrize(("action", "repeated"), [("action_answer_topic", True), ("action_checkin_reply", False)])
+def test_a_broken_connection_repeats_a_call_only_if_it_stores_nothing(action, repeated):
+    import aiohttp
+
+    seen: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
+        )
+        seen.append(await reader.readexactly(length))
+        if len(seen) > 1:
+            body = b'{"events": [], "responses": []}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            await writer.drain()
+        writer.close()  # the first call was read, perhaps acted on, and its connection broke
+
+    async def scenario():
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            return await endpoint.request(json={"next_action": action, "tracker": {}}, method="post")
+        except aiohttp.ServerDisconnectedError:
+            return "disconnected"
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    answer = asyncio.run(scenario())
+    assert len(seen) == (2 if repeated else 1)
+    assert answer == ({"events": [], "responses": []} if repeated else "disconnected")
+
+
+async def test_graph_plans_belong_to_their_runner(agent):
+    await agent.parse_message("Hjelper Paracet mot vondt i ryggen?")
+    runner = agent.processor.graph_runner
+    assert runner.__dict__.get(fast_paths.PLANS)  # filled by the agent's runs
+    fresh = object.__new__(type(runner))
+    assert fast_paths.PLANS not in fresh.__dict__  # a new model's runner starts without the old plans
+
+
 async def test_the_graph_runs_as_with_dask(agent, monkeypatch):
     messages = ["Hjelper Paracet mot vondt i ryggen?", "jeg klarer ikke å holde på urinen", "hei", "/greet", "more"]
     sender = "graph-runner"
