@@ -106,7 +106,7 @@ $(SPACY_MODEL) $(SYNONYMS) &: content/terms.yml ryggvett/nlp_build.py $(INSTALLE
 nlp: $(SPACY_MODEL)
 
 # Misspelled and long-story copies of the hand-written examples (ryggvett/augment.py).
-$(AUGMENTED): $(TRAINING_FILES) $(TRAINING_LIST) augment/context.yml ryggvett/augment.py ryggvett/typos.py $(INSTALLED)
+$(AUGMENTED): $(TRAINING_FILES) $(TRAINING_LIST) augment/context.yml ryggvett/augment.py ryggvett/typo_generator.py $(INSTALLED)
 	$(PY) -m ryggvett build-augmented
 
 validate-content: $(INSTALLED)

@@ -69,7 +69,7 @@ class ActionAnswerTopic(Action):
 
 
 def checklist_if_unconfirmed_alarm(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """The red-flag checklist first when the classifier alone thought of an alarm (nlu_components.safety)."""
+    """The red-flag checklist first when the classifier alone thought of an alarm (nlu_components.safety_override)."""
     if (tracker.latest_message.get("safety") or {}).get("unconfirmed"):
         dispatcher.utter_message(response="utter_red_flag_checklist")
 

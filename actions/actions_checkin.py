@@ -1,6 +1,6 @@
 """The painkiller-habits check-in: its questions, the tailored reply and the change over time.
 
-Rules live in ryggvett/checkin.py, answer reading in ryggvett/form_answers.py, storage
+Rules live in ryggvett/checkin.py, answer reading in ryggvett/answer_parsing.py, storage
 (only with consent) in ryggvett/checkin_store.py.
 """
 
@@ -14,13 +14,13 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answer_forms import AnswerReadingForm
+from actions.answer_reading_form import AnswerReadingForm
 from actions.reference import reference_base
 from actions.tracker_utils import conversation_key, language_of
 from ryggvett import settings
+from ryggvett.answer_parsing import parse_days, parse_kinds, parse_reason, parse_scale, parse_yes_no
 from ryggvett.checkin import Change, Checkin, change_since, questions_needed, reply_for, trend_word
 from ryggvett.checkin_store import history, save_checkin
-from ryggvett.form_answers import parse_days, parse_kinds, parse_reason, parse_scale, parse_yes_no
 from ryggvett.responses import render
 from ryggvett.triage import more_urgent
 

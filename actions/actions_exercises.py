@@ -1,6 +1,6 @@
 """The exercise coach: tailoring questions, suggestions, ratings and the week plan.
 
-Rules live in ryggvett/exercise_coach.py, answer reading in ryggvett/form_answers.py,
+Rules live in ryggvett/exercise_coach.py, answer reading in ryggvett/answer_parsing.py,
 storage in ryggvett/exercise_progress.py; these classes only connect them to Rasa.
 """
 
@@ -14,14 +14,11 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answer_forms import AnswerReadingForm
+from actions.answer_reading_form import AnswerReadingForm
 from actions.reference import reference_base
 from actions.tracker_utils import conversation_key, language_of
 from ryggvett import settings
-from ryggvett.answers import exercise_should_wait
-from ryggvett.exercise_coach import HIGH_PAIN, RATINGS, Choice, Profile, choose_exercises, week_plan
-from ryggvett.exercise_progress import Progress, load_progress, save_ratings, save_suggestion
-from ryggvett.form_answers import (
+from ryggvett.answer_parsing import (
     ACTIVITY_OPTIONS,
     CONFIDENCE_OPTIONS,
     parse_choice,
@@ -29,6 +26,9 @@ from ryggvett.form_answers import (
     parse_scale,
     parse_yes_no,
 )
+from ryggvett.answers import exercise_should_wait
+from ryggvett.exercise_coach import HIGH_PAIN, RATINGS, Choice, Profile, choose_exercises, week_plan
+from ryggvett.exercise_progress import Progress, load_progress, save_ratings, save_suggestion
 from ryggvett.reference.exercise_library import Exercise
 from ryggvett.responses import render
 from ryggvett.triage import holds_back_exercise

@@ -25,14 +25,6 @@ def latest_mentions(tracker: Tracker) -> list[Mention]:
     ]
 
 
-def latest_user_metadata(tracker: Tracker) -> dict:
-    """Metadata the channel sent with the latest message (Rasa keeps it on the user event)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return event.get("metadata") or {}
-    return {}
-
-
 def conversation_key(tracker: Tracker) -> str:
     """The id the project's tables keep this conversation under: as the conversation log stores it."""
     return stored_conversation_id(tracker.sender_id)

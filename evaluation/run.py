@@ -18,7 +18,7 @@ from evaluation.baseline import train_tfidf_baseline
 from evaluation.data import Example, load_examples
 from evaluation.metrics import Prediction, Scores, entity_scores, score, worst_confusions
 from ryggvett.settings import PROJECT_ROOT
-from ryggvett.typos import add_typos
+from ryggvett.typo_generator import add_typos
 
 HELD_OUT = sorted((PROJECT_ROOT / "tests" / "nlu").glob("heldout*.yml"))
 LONG_MESSAGES = PROJECT_ROOT / "tests" / "nlu" / "long_messages.yml"

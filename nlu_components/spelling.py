@@ -1,4 +1,4 @@
-"""Rasa adapter for `ryggvett.spelling`: repairs tokens before the featurizers see them.
+"""Rasa adapter for `ryggvett.spelling_repair`: repairs tokens before the featurizers see them.
 
 Place right after the tokenizer. The vocabulary is learned from the training
 examples and saved with the model.
@@ -18,7 +18,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from ryggvett.spelling import Vocabulary
+from ryggvett.spelling_repair import Vocabulary
 
 VOCABULARY_FILE = "vocabulary.json"
 TOKENS = TOKENS_NAMES[TEXT]

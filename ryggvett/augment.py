@@ -20,7 +20,7 @@ import yaml
 
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.language import detect
-from ryggvett.typos import add_typos
+from ryggvett.typo_generator import add_typos
 
 # "[Ibux](medication)" or '[ibux]{"entity": ...}' -> "Ibux"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")

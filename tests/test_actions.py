@@ -15,7 +15,7 @@ from actions.actions_answers import (
     ActionClarifyOptions,
     ActionListSources,
 )
-from actions.actions_safety import ActionExplainRedFlag, ActionMarkCrisis, ActionMarkRedFlag
+from actions.actions_safety_marks import ActionExplainRedFlag, ActionMarkCrisis, ActionMarkRedFlag
 
 pytestmark = pytest.mark.usefixtures("actions_use_test_db")
 

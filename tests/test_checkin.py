@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from ryggvett.answer_parsing import parse_days, parse_kinds, parse_reason
 from ryggvett.checkin import (
     REASON_CARDS,
     REASONS,
@@ -20,7 +21,6 @@ from ryggvett.checkin import (
     trend_word,
 )
 from ryggvett.checkin_store import aggregate, history, save_checkin
-from ryggvett.form_answers import parse_days, parse_kinds, parse_reason
 from ryggvett.reference.content import read_terms
 from ryggvett.settings import PROJECT_ROOT
 

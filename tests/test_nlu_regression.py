@@ -9,7 +9,7 @@ import pytest
 from evaluation.data import Example, load_examples
 from evaluation.metrics import Prediction, score
 from evaluation.run import HELD_OUT, LONG_MESSAGES
-from ryggvett.typos import add_typos
+from ryggvett.typo_generator import add_typos
 from tests.chat import REPORT_LINES
 
 pytestmark = pytest.mark.assistant

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ryggvett.spelling import Vocabulary, one_edit
+from ryggvett.spelling_repair import Vocabulary, one_edit
 
 VOCABULARY = Vocabulary.from_words(("ryggen " * 5 + "vondt " * 5 + "løfte " * 4 + "løse " * 3 + "gjøre " * 1).split())
 

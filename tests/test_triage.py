@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ryggvett.safety import assess_message
+from ryggvett.safety_verdict import assess_message
 from ryggvett.triage import assess, crisis, red_flag, word_matches
 
 
@@ -257,7 +257,7 @@ def test_the_safety_override_takes_an_unconfirmed_alarm_away():
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
-    from nlu_components.safety import SafetyOverride
+    from nlu_components.safety_override import SafetyOverride
 
     def parsed(text, ranking):
         intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]

@@ -1,10 +1,10 @@
-"""Reading typed or button answers to the exercise questions (ryggvett.form_answers), table-driven."""
+"""Reading typed or button answers to the exercise questions (ryggvett.answer_parsing), table-driven."""
 
 from __future__ import annotations
 
 import pytest
 
-from ryggvett.form_answers import (
+from ryggvett.answer_parsing import (
     ACTIVITY_OPTIONS,
     CONFIDENCE_OPTIONS,
     RATING_OPTIONS,

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from ryggvett.form_answers import is_stop_request
+from ryggvett.answer_parsing import is_stop_request
 
 
 class AnswerReadingForm(FormValidationAction, ABC):
