@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # Rasa through the launcher: version checked, patches installed (rasa_extensions/__init__.py).
 RASA := $(PY) -m rasa_extensions.launch
 
-# Configuration (documented in README.md). Override on the command line or in the environment.
+# Configuration (documented in docs/configuration.md). Override on the command line or in the environment.
 export PYTHONPATH := $(CURDIR)
 export RYGGVETT_DB_URL ?= sqlite:///$(CURDIR)/var/ryggvett.db
 export RYGGVETT_TRACKER_URL ?= sqlite:///$(CURDIR)/var/tracker.db
@@ -59,16 +59,11 @@ TRAINING_LIST := build/training-files.txt
 $(shell mkdir -p build && printf '%s\n' $(sort $(TRAINING_FILES)) > $(TRAINING_LIST).new && \
 	(cmp -s $(TRAINING_LIST).new $(TRAINING_LIST) || mv $(TRAINING_LIST).new $(TRAINING_LIST)); rm -f $(TRAINING_LIST).new)
 
-.PHONY: bench profile audit services dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
+.PHONY: bench profile audit services system-deps dashboard-admin retention web browser help setup nlp validate-content load-content validate train run shell actions test lint evaluate experiment clean
 
-help:
-	@echo "make run       set up if needed, then start the assistant (action server + Rasa)"
-	@echo "make shell     chat with it in the terminal"
-	@echo "make test      set up if needed, then run every check and test"
-	@echo "make validate  content and Rasa data validation;  make train  train if data changed"
-	@echo "make evaluate  NLU figures on the held-out test set (reports/)"
-	@echo "make bench     speed against Rasa's default assistant;  make profile  where the time goes"
-	@echo "make dashboard-admin ADMIN=name   create the clinicians' dashboard's first admin"
+help: ## this list
+	@grep -hE '^[a-z][a-z0-9 _-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]*):.*## (.*)/\1\t\2/' | \
+		awk -F '\t' '{ printf "make %-16s %s\n", $$1, $$2 }'
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/find-python310.sh
 	@python=$$(scripts/find-python310.sh) || exit 1; \
@@ -78,7 +73,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt scripts/find
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
-setup: $(INSTALLED) $(SPACY_MODEL) load-content web
+setup: $(INSTALLED) $(SPACY_MODEL) load-content web ## create the virtualenv, build the spaCy pipeline, load the content, install the widget's dependency
 
 # The web widget's one dependency, socket.io-client, pinned in web/package-lock.json.
 WEB_DEPS := web/node_modules/socket.io-client/dist/socket.io.min.js
@@ -88,47 +83,49 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-web: $(WEB_DEPS)
+web: $(WEB_DEPS) ## the widget's socket.io-client (npm)
 
-# Redis and nginx for the multi-server tests (tests/test_cluster.py): Debian's packages.
-services:
-	@command -v redis-server >/dev/null && command -v nginx >/dev/null || { echo "Installing Redis and nginx (Debian packages)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx >/dev/null; }
+# The Debian packages the tests need, installed in one go when missing: Node.js and npm (the
+# widget's socket.io-client), Redis and nginx (the multi-server tests), Chromium (browser tests,
+# driven by Playwright: no browser download) and PostgreSQL (scripts/test-postgres.sh).
+SYSTEM_PACKAGES := nodejs:node npm:npm redis-server:redis-server nginx:nginx chromium:chromium
+system-deps: ## install the Debian packages the tests need (apt-get), if missing
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do command -v $${entry#*:} >/dev/null || missing="$$missing $${entry%%:*}"; done; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-# Headless Chromium for the browser tests: Debian's package, driven by Playwright (no browser download).
-browser:
-	@command -v chromium >/dev/null || { echo "Installing Chromium (Debian package)…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+services browser: system-deps
 
 $(SPACY_MODEL) $(SYNONYMS) &: content/terms.yml ryggvett/nlp_build.py $(INSTALLED)
 	$(PY) -m ryggvett build-nlp
 
-nlp: $(SPACY_MODEL)
+nlp: $(SPACY_MODEL) ## build the spaCy pipeline from content/terms.yml
 
 # Misspelled and long-story copies of the hand-written examples (ryggvett/augment.py).
 $(AUGMENTED): $(TRAINING_FILES) $(TRAINING_LIST) augment/context.yml ryggvett/augment.py ryggvett/typo_generator.py $(INSTALLED)
 	$(PY) -m ryggvett build-augmented
 
-validate-content: $(INSTALLED)
+validate-content: $(INSTALLED) ## check the cards, sources, plain-language limits and patterns
 	$(PY) -m ryggvett validate-content
 
-load-content: validate-content
+load-content: validate-content ## load the content into the reference base
 	@mkdir -p var
 	$(PY) -m ryggvett load-content
 
-validate: validate-content $(GENERATED)
+validate: validate-content $(GENERATED) ## content checks and Rasa's data validation
 	$(RASA) data validate --fail-on-warnings
 
 $(MODEL): config.yml domain.yml $(TRAINING_FILES) $(TRAINING_LIST) $(GENERATED) $(SPACY_MODEL)
 	$(RASA) train --fixed-model-name ryggvett --out models
 	@touch $@
 
-train: $(INSTALLED) $(MODEL)
+train: $(INSTALLED) $(MODEL) ## train the model if data or configuration changed
 
-actions: setup
+actions: setup ## start the action server alone
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT)
 
-run: setup $(MODEL)
+run: setup $(MODEL) ## set up if needed, then start the assistant, the demo clinic page and the dashboard
 	@mkdir -p var/logs
 	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions.log 2>&1 & actions=$$!; \
 	$(PY) scripts/serve_web.py --port $(WEB_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/logs/web.log 2>&1 & web=$$!; \
@@ -151,15 +148,15 @@ run: setup $(MODEL)
 		--cors $$(echo "$$RYGGVETT_CORS" | tr "," " ")
 
 # The first admin of the clinicians' dashboard; asks for the password (or RYGGVETT_ADMIN_PASSWORD).
-dashboard-admin: $(INSTALLED)
+dashboard-admin: $(INSTALLED) ## create the dashboard's first admin (ADMIN=name)
 	@test -n "$(ADMIN)" || { echo "usage: make dashboard-admin ADMIN=name"; exit 1; }
 	$(PY) -m dashboard create-admin $(ADMIN)
 
 # Deletes conversations past RYGGVETT_RETENTION_DAYS now (the dashboard also does it daily).
-retention: $(INSTALLED)
+retention: $(INSTALLED) ## delete what is older than the retention periods
 	$(PY) -m dashboard retention
 
-shell: setup $(MODEL)
+shell: setup $(MODEL) ## chat with the assistant in the terminal
 	@mkdir -p var/logs
 	@$(RASA) run actions --actions actions --port $(ACTIONS_PORT) > var/logs/actions-shell.log 2>&1 & actions=$$!; \
 	trap 'kill $$actions 2>/dev/null' EXIT INT TERM; \
@@ -175,18 +172,18 @@ $(AUDIT_VENV)/.installed: scripts/find-python310.sh security/audit-requirements.
 	@touch $@
 
 # Without pip-audit (no package registry) the script falls back to the offline snapshot.
-audit: $(INSTALLED)
+audit: $(INSTALLED) ## check the pinned packages against the vulnerability advisories
 	@$(MAKE) --silent --no-print-directory $(AUDIT_VENV)/.installed || echo "make audit: pip-audit could not be installed"
 	@$(PY) -m pip freeze --disable-pip-version-check --exclude-editable > build/freeze.txt
 	$(PY) scripts/audit.py build/freeze.txt --pip-audit $(AUDIT_VENV)/bin/pip-audit
 
-lint: $(INSTALLED)
+lint: $(INSTALLED) ## ruff
 	$(VENV)/bin/ruff check .
 
 # The tests write their reports and screenshots here, never into the working tree.
 TEST_REPORTS := $(CURDIR)/build/test-reports
 
-test: setup lint audit validate $(MODEL) browser services
+test: system-deps setup lint audit validate $(MODEL) ## set up if needed, then run every check and test
 	@pg_url=$$(scripts/test-postgres.sh start) || exit 1; \
 	trap 'scripts/test-postgres.sh stop' EXIT; \
 	RYGGVETT_TEST_PG_URL=$$pg_url RYGGVETT_REQUIRE_SERVICES=1 RYGGVETT_TEST_REPORTS=$(TEST_REPORTS) $(PY) -m pytest
@@ -221,7 +218,7 @@ $(EVAL_CV_REPORT): config.yml $(HANDWRITTEN) $(SPACY_MODEL) evaluation/cross_val
 # Held-out figures for our pipeline, Rasa's default pipeline and TF-IDF + logistic
 # regression, 5-fold cross-validation, entities, robustness: reports/nlu/report.md.
 # The three trainings run two at a time: each keeps about 1.4 of the 2 cores busy on its own.
-evaluate: setup
+evaluate: setup ## NLU and card-level figures on the held-out and card test sets (reports/)
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(MODEL) $(EVAL_DEFAULT_MODEL) $(EVAL_CV_REPORT)
 	$(PY) -m evaluation.run --model $(MODEL) --default-model $(EVAL_DEFAULT_MODEL) --cv build/eval/cv \
 		--out reports/nlu --summary reports/nlu-summary.md
@@ -230,17 +227,17 @@ evaluate: setup
 # Throughput, latency, memory, training time and cold start against Rasa's default assistant
 # (bench/run.py): reports/bench.md and reports/bench-latency.png. BENCH_ARGS=--no-train skips
 # timing a training of our model (about 6 minutes).
-bench: setup $(MODEL)
+bench: setup $(MODEL) ## speed against Rasa's default assistant (reports/bench.md)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Where the time goes: both servers sampled with py-spy under load (bench/profile.py):
 # reports/profile.md and flame graphs reports/profile-*.svg. PROFILE_ARGS="--workers 2".
-profile: setup $(MODEL)
+profile: setup $(MODEL) ## where the time goes, with py-spy (reports/profile.md)
 	$(PY) -m bench.profile $(PROFILE_ARGS)
 
 # One pipeline variant measured on the held-out set: make experiment NAME=diet_small
-experiment: setup $(GENERATED)
+experiment: setup $(GENERATED) ## train and score one pipeline variant: evaluation/configs/NAME.yml (NAME=…)
 	$(PY) -m evaluation.experiment $(NAME) evaluation/configs/$(NAME).yml
 
-clean:
+clean: ## remove what make built
 	rm -rf build models/*.tar.gz var reports/nlu $(GENERATED)

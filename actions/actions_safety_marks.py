@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions_answers import say_card
 from actions.reference import card_ranker, reference_base
 from ryggvett.card_choice import sure_card
+from ryggvett.scope import default_scope
 from ryggvett.triage import EXPLAINED_TIERS, more_urgent
 
 
@@ -47,7 +48,7 @@ class ActionMarkCrisis(_RaiseFlag):
 
 
 class ActionExplainRedFlag(Action):
-    """After a see-a-doctor reply: the card the message clearly fits, with its source.
+    """After a see-a-doctor reply to a message about the back: the card it clearly fits, with its source.
 
     «Sønnen min på 9 klager over vondt i ryggen, bør vi gå til lege?» gets "book a GP appointment"
     first, then what the card on children's back pain says.
@@ -60,6 +61,8 @@ class ActionExplainRedFlag(Action):
         if tracker.get_slot("red_flag_urgency") not in EXPLAINED_TIERS:
             return []
         text = tracker.latest_message.get("text") or ""
+        if not default_scope().names_the_back(text):
+            return []  # a child's fever or a toothache: no back card explains it
         card = reference_base().card(sure_card(card_ranker().evidence(text), len(text.split())) or "")
         if card is None:
             return []

@@ -34,6 +34,7 @@ from ryggvett.card_choice import answer_message, intent_ranking, nearest_cards, 
 from ryggvett.card_ranking import CardRanker
 from ryggvett.contract import TOPIC_INTENTS
 from ryggvett.reference.content import Card, read_content
+from ryggvett.scope import default_scope
 from ryggvett.settings import PROJECT_ROOT, content_dir
 from ryggvett.triage import EXPLAINED_TIERS
 
@@ -150,7 +151,7 @@ def choose(
     sure = sure_card(evidence, words) if parsed.intent in UNSURE else None
     if parsed.intent == "report_red_flag" and parsed.urgency in EXPLAINED_TIERS:
         # As action_explain_red_flag: after "see a doctor", the card that clearly fits, if any.
-        explained = sure_card(evidence, words)
+        explained = sure_card(evidence, words) if default_scope().names_the_back(question.text) else None
         assistant: list[str] = [explained] if explained else []
     elif parsed.intent == "out_of_scope" and not parsed.outside:
         # As action_answer_out_of_scope: a card that fits strongly answers, or none.

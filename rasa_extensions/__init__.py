@@ -2,7 +2,7 @@
 
 The patches below are installed by the launcher (`python -m rasa_extensions.launch`, which
 every make target uses to start Rasa) and by the test fixtures, never by importing a module.
-Each has a switch: RYGGVETT_PATCHES_OFF=fast_paths,diet_intents leaves those out, to bisect a
+Each has a switch: RYGGVETT_PATCHES_OFF=fast_paths,turn_hook leaves those out, to bisect a
 problem in production. They were written for, and measured on, one Rasa version; with another
 installed, installing fails loudly.
 """
@@ -28,11 +28,6 @@ PATCHES: dict[str, tuple[str, str]] = {
         "the masking tracker store's errors reach the channel (not swallowed by Rasa's fail-safe wrapper)",
     ),
     "fast_paths": ("rasa_extensions.fast_paths", "repeated work on every message done once"),
-    "diet_intents": ("rasa_extensions.diet_intents", "DIET's linear intent scores in NumPy"),
-    "count_vectors": (
-        "rasa_extensions.count_vectors",
-        "CountVectorsFeaturizer's counts, without scikit-learn's per-call work",
-    ),
 }
 _installed: set[str] = set()
 

@@ -15,7 +15,7 @@ never left out: it answers, or, when another specific card fits the question cle
 ("Can I take Paracet and Ibux together, and how many?"), it comes first as a note and that
 card answers. When the best two are close and neither is sure, the person is asked
 «Mener du …?» with up to three card titles. The weights were chosen on the first card-level
-test set and checked on the second (reports/nlu/cards.md).
+test set and checked on the second (reports/cards.md).
 """
 
 from __future__ import annotations

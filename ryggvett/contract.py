@@ -1,4 +1,4 @@
-"""Names fixed by shared/nlu-contract.md; tests check this copy against the contract."""
+"""Names fixed by the NLU contract (docs/nlu-contract.md, the project's copy); tests check them against it."""
 
 from __future__ import annotations
 

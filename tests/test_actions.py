@@ -245,7 +245,15 @@ async def test_a_see_a_doctor_reply_is_explained_by_the_card_that_clearly_fits(b
     assert SlotSet("last_card", card.key) in events and SlotSet("last_source", sources) in events
 
 
-@pytest.mark.parametrize(("urgency", "question"), [("emergency", None), ("poison", None), ("gp_soon", "hmm")])
+@pytest.mark.parametrize(
+    ("urgency", "question"),
+    [
+        ("emergency", None),
+        ("poison", None),
+        ("gp_soon", "hmm"),
+        ("gp_today", "min datter har feber, hvor meget panodil må hun få?"),  # a card fits, but not about the back
+    ],
+)
 async def test_no_card_after_113_or_giftinformasjonen_or_when_none_clearly_fits(
     base, domain, tracker_factory, urgency, question
 ):

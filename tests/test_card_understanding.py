@@ -17,19 +17,19 @@ from tests.chat import REPORT_LINES, report_path
 pytestmark = pytest.mark.assistant
 MODEL = PROJECT_ROOT / "models" / "ryggvett.tar.gz"
 # Measured on 2026-12-08 (reports/cards.md) on all five sets, the fourth (cards_blind4.yml, 180
-# questions from the titles only) included, less a margin: the out-of-scope sets hold 145 (nb) and
-# 125 (en) questions, one question is under a point.
+# questions from the titles only) included, with DIET at 60 epochs, less a margin: the
+# out-of-scope sets hold 145 (nb) and 125 (en) questions, one question is under a point.
 FLOORS = {
-    ("assistant top1", "nb"): 0.83,  # measured 0.863
-    ("assistant top1", "en"): 0.84,  # 0.869
-    ("assistant top1, any card that answers", "nb"): 0.85,  # 0.884
-    ("assistant top1, any card that answers", "en"): 0.87,  # 0.901
-    ("assistant top3", "nb"): 0.91,  # 0.941
-    ("assistant top3", "en"): 0.93,  # 0.957
-    ("assistant, blind4 set top1", "nb"): 0.73,  # 0.775
-    ("assistant, blind4 set top1", "en"): 0.87,  # 0.917
-    ("out of scope recognised", "nb"): 0.87,  # 0.903
-    ("out of scope recognised", "en"): 0.91,  # 0.944
+    ("assistant top1", "nb"): 0.84,  # measured 0.877
+    ("assistant top1", "en"): 0.85,  # 0.885
+    ("assistant top1, any card that answers", "nb"): 0.87,  # 0.903
+    ("assistant top1, any card that answers", "en"): 0.88,  # 0.919
+    ("assistant top3", "nb"): 0.92,  # 0.956
+    ("assistant top3", "en"): 0.94,  # 0.975
+    ("assistant, blind4 set top1", "nb"): 0.76,  # 0.808
+    ("assistant, blind4 set top1", "en"): 0.88,  # 0.933
+    ("out of scope recognised", "nb"): 0.85,  # 0.890
+    ("out of scope recognised", "en"): 0.88,  # 0.920
 }
 MAX_CLARIFY_RATE = 0.05
 

@@ -17,9 +17,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from evaluation.data import load_examples
 from evaluation.run import HELD_OUT
-from rasa_extensions import count_vectors
+from nlu_components.count_vectors import QuickCountVectorsFeaturizer, count_matrix
 
-count_vectors.install()
 ODD = [
     ["😀", "😀"],
     ["<script>", "alert(1)", "</script>"],
@@ -30,9 +29,9 @@ ODD = [
 ]
 
 
-def _same_features(featurizer: CountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]) -> None:
+def _same_features(featurizer: QuickCountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]) -> None:
     ours = featurizer._create_features(attribute, all_tokens)
-    theirs = CountVectorsFeaturizer.rasa_create_features(featurizer, attribute, all_tokens)
+    theirs = CountVectorsFeaturizer._create_features(featurizer, attribute, all_tokens)
     for our_list, their_list in zip(ours, theirs, strict=True):
         assert len(our_list) == len(their_list)
         for mine, expected in zip(our_list, their_list, strict=True):
@@ -48,7 +47,11 @@ def _same_features(featurizer: CountVectorsFeaturizer, attribute: str, all_token
 @pytest.mark.assistant
 def test_the_assistants_featurisers_count_as_scikit_learn_does(agent):
     nodes = agent.processor.graph_runner._instantiated_nodes
-    featurizers = [node._component for name, node in nodes.items() if name.startswith("run_CountVectorsFeaturizer")]
+    featurizers = [
+        node._component
+        for node in nodes.values()
+        if isinstance(getattr(node, "_component", None), QuickCountVectorsFeaturizer)
+    ]
     assert len(featurizers) == 2  # words, and character n-grams (config.yml)
     texts = [example.text for path in HELD_OUT for example in load_examples(path)][:200]
     all_tokens = [text.lower().split() for text in texts] + ODD
@@ -69,7 +72,7 @@ def test_the_assistants_featurisers_count_as_scikit_learn_does(agent):
     ids=["words", "char_wb", "char", "word bigrams, case and stop words"],
 )
 def test_a_fresh_featuriser_counts_as_scikit_learn_does(tmp_path, config: dict[str, Any]):
-    featurizer = CountVectorsFeaturizer.create(
+    featurizer = QuickCountVectorsFeaturizer.create(
         {**CountVectorsFeaturizer.get_default_config(), **config},
         LocalModelStorage(tmp_path),
         Resource("counts"),
@@ -89,7 +92,7 @@ def test_binary_counts_as_scikit_learn_gives_them():
     expected = vectoriser.transform(documents)
     expected.sort_indices()
     expected = expected.tocoo()
-    mine = count_vectors.count_matrix(vectoriser, documents)
+    mine = count_matrix(vectoriser, documents)
     for name in ("row", "col", "data"):
         assert getattr(mine, name).tolist() == getattr(expected, name).tolist()
         assert getattr(mine, name).dtype == getattr(expected, name).dtype

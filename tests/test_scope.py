@@ -19,6 +19,8 @@ from ryggvett.scope import default_scope
         "hvilken ryggsekk er best til skolestart?",
         "which backpack is best for a 7 year old?",
         "vondt i en jeksel, kan jeg ta Ibux?",
+        "which exercises strengthen the knee after a meniscus tear?",
+        "gravid og mye kvalme om morgenen, hva kan jeg ta?",
     ],
 )
 def test_other_complaints_are_outside(text):

@@ -1,4 +1,7 @@
-"""CountVectorsFeaturizer's features counted straight from each vectoriser's vocabulary.
+"""CountVectorsFeaturizer whose features are counted straight from each vectoriser's vocabulary.
+
+config.yml names it (`nlu_components.count_vectors.QuickCountVectorsFeaturizer`): it trains, saves
+and loads as Rasa's CountVectorsFeaturizer; only the counting for a message differs.
 
 For every message Rasa calls scikit-learn's `CountVectorizer.transform` twice per featuriser
 (once for the tokens, once for the sentence); each call checks the vocabulary, builds the
@@ -12,8 +15,11 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer as RasaCountVectorsFeaturizer,
+)
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
@@ -55,32 +61,29 @@ def count_matrix(vectoriser: CountVectorizer, documents: Sequence[str]) -> spars
     )
 
 
-def _create_features(
-    self: CountVectorsFeaturizer, attribute: str, all_tokens: List[List[str]]
-) -> Tuple[List[sparse.spmatrix | None], List[sparse.spmatrix | None]]:
-    # Rasa 3.6's CountVectorsFeaturizer._create_features with the transforms above.
-    vectoriser = self.vectorizers.get(attribute)
-    if not vectoriser:
-        return [None], [None]
-    if not getattr(vectoriser, "vocabulary_", None) or len(vectoriser.vocabulary_) >= np.iinfo(np.int32).max:
-        return CountVectorsFeaturizer.rasa_create_features(self, attribute, all_tokens)
-    sequence_features: List[sparse.spmatrix | None] = []
-    sentence_features: List[sparse.spmatrix | None] = []
-    for tokens in all_tokens:
-        if not tokens:
-            sequence_features.append(None)
-            sentence_features.append(None)
-            continue
-        sequence_features.append(count_matrix(vectoriser, tokens))
-        if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
-            sentence_features.append(count_matrix(vectoriser, [" ".join(tokens)]))
-        else:
-            sentence_features.append(None)
-    return sequence_features, sentence_features
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class QuickCountVectorsFeaturizer(RasaCountVectorsFeaturizer):
+    """Rasa's CountVectorsFeaturizer with the counting above."""
 
-
-def install() -> None:
-    if hasattr(CountVectorsFeaturizer, "rasa_create_features"):
-        return
-    CountVectorsFeaturizer.rasa_create_features = CountVectorsFeaturizer._create_features  # type: ignore[attr-defined]
-    CountVectorsFeaturizer._create_features = _create_features  # type: ignore[method-assign]
+    def _create_features(
+        self, attribute: str, all_tokens: List[List[str]]
+    ) -> Tuple[List[sparse.spmatrix | None], List[sparse.spmatrix | None]]:
+        # Rasa 3.6's CountVectorsFeaturizer._create_features with the transforms above.
+        vectoriser = self.vectorizers.get(attribute)
+        if not vectoriser:
+            return [None], [None]
+        if not getattr(vectoriser, "vocabulary_", None) or len(vectoriser.vocabulary_) >= np.iinfo(np.int32).max:
+            return super()._create_features(attribute, all_tokens)
+        sequence_features: List[sparse.spmatrix | None] = []
+        sentence_features: List[sparse.spmatrix | None] = []
+        for tokens in all_tokens:
+            if not tokens:
+                sequence_features.append(None)
+                sentence_features.append(None)
+                continue
+            sequence_features.append(count_matrix(vectoriser, tokens))
+            if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                sentence_features.append(count_matrix(vectoriser, [" ".join(tokens)]))
+            else:
+                sentence_features.append(None)
+        return sequence_features, sentence_features

@@ -22,9 +22,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from evaluation.data import load_examples
 from evaluation.run import HELD_OUT, LONG_MESSAGES
-from rasa_extensions import diet_intents
+from nlu_components.linear_diet import LinearDIETClassifier, scorer_for
 
-diet_intents.install()
 # Float32 sums in another order than TensorFlow's sparse product.
 TOLERANCE = 1e-5
 ODD_TEXTS = ["", "   ", "😀😀", "<script>alert(1)</script>", "Paracet " * 400, "'; DROP TABLE events; --"]
@@ -34,7 +33,7 @@ def _same_scores(classifier: DIETClassifier, messages: list[Message]) -> int:
     """Compares every message's scores with DIET's own; returns how many it scored."""
     scored = 0
     for message in messages:
-        ours, theirs = classifier._predict(message), DIETClassifier.rasa_predict(classifier, message)
+        ours, theirs = classifier._predict(message), DIETClassifier._predict(classifier, message)
         if theirs is None:
             assert ours is None
             continue
@@ -48,7 +47,7 @@ def _same_scores(classifier: DIETClassifier, messages: list[Message]) -> int:
 
 def _diet_node(agent: Any) -> Any:
     nodes = agent.processor.graph_runner._instantiated_nodes
-    return next(node for name, node in nodes.items() if name.startswith("run_DIETClassifier"))
+    return next(node for node in nodes.values() if isinstance(getattr(node, "_component", None), DIETClassifier))
 
 
 def _messages_reaching_diet(agent: Any, texts: list[str]) -> list[Message]:
@@ -72,7 +71,8 @@ def _messages_reaching_diet(agent: Any, texts: list[str]) -> list[Message]:
 @pytest.mark.assistant
 def test_the_assistants_diet_scores_as_tensorflow_does(agent):
     classifier = _diet_node(agent)._component
-    assert diet_intents.scorer_for(classifier) is not None, "config.yml's DIET is linear; the NumPy path must serve it"
+    assert isinstance(classifier, LinearDIETClassifier), "config.yml names the linear DIET"
+    assert scorer_for(classifier) is not None, "config.yml's DIET is linear; the NumPy path must serve it"
     texts = [example.text for path in HELD_OUT for example in load_examples(path)][:300]
     texts += [example.text for example in load_examples(LONG_MESSAGES)] + ODD_TEXTS
     messages = _messages_reaching_diet(agent, texts)
@@ -108,7 +108,7 @@ def _medications(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def _train_tiny_diet(tmp_path: Path, **config: Any) -> tuple[DIETClassifier, list[Message]]:
+def _train_tiny_diet(tmp_path: Path, **config: Any) -> tuple[LinearDIETClassifier, list[Message]]:
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "tiny")
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
@@ -133,7 +133,7 @@ def _train_tiny_diet(tmp_path: Path, **config: Any) -> tuple[DIETClassifier, lis
         featurizer.train(data)
         featurizer.process_training_data(data)
     diet_config = {**DIETClassifier.get_default_config(), "epochs": 3, "random_seed": 1, **config}
-    classifier = DIETClassifier.create(diet_config, storage, Resource("diet"), context)
+    classifier = LinearDIETClassifier.create(diet_config, storage, Resource("diet"), context)
     classifier.train(data)
     probes = [Message(data={"text": text}) for text in PROBES]
     tokenizer.process(probes)
@@ -144,9 +144,9 @@ def _train_tiny_diet(tmp_path: Path, **config: Any) -> tuple[DIETClassifier, lis
 
 def test_a_linear_diet_scores_as_tensorflow_does(tmp_path):
     classifier, probes = _train_tiny_diet(tmp_path, number_of_transformer_layers=0, entity_recognition=False)
-    assert diet_intents.scorer_for(classifier) is None  # until DIET's first prediction embeds the intents
+    assert scorer_for(classifier) is None  # until DIET's first prediction embeds the intents
     classifier._predict(probes[0])
-    assert diet_intents.scorer_for(classifier) is not None
+    assert scorer_for(classifier) is not None
     assert _same_scores(classifier, probes) == len(PROBES)
 
 
@@ -166,5 +166,5 @@ def test_a_linear_diet_scores_as_tensorflow_does(tmp_path):
 def test_any_other_diet_keeps_tensorflow(tmp_path, config):
     classifier, probes = _train_tiny_diet(tmp_path, **config)
     classifier._predict(probes[0])
-    assert diet_intents.scorer_for(classifier) is None
+    assert scorer_for(classifier) is None
     assert DIAGNOSTIC_DATA in classifier._predict(probes[1])  # DIET's own output, not the NumPy one

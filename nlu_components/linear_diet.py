@@ -1,4 +1,7 @@
-"""DIET's intent scores for one message without a TensorFlow call, where DIET is linear.
+"""DIET whose intent scores for one message need no TensorFlow call where DIET is linear.
+
+config.yml names it (`nlu_components.linear_diet.LinearDIETClassifier`): it trains, saves and
+loads as Rasa's DIETClassifier, and only its prediction of a message's intents differs.
 
 With no transformer layers and no hidden layers (config.yml), DIET scores a message's intents
 from its sentence-level sparse features alone: one dense layer for sparse input, the text
@@ -16,6 +19,7 @@ from typing import Any, Dict
 
 import numpy as np
 import tensorflow as tf
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
@@ -136,20 +140,18 @@ def scorer_for(classifier: DIETClassifier) -> LinearIntentScorer | None:
     return scorer
 
 
-def install() -> None:
-    """Score linear DIET's intents in NumPy; everything else stays with DIET's `_predict`."""
-    if hasattr(DIETClassifier, "rasa_predict"):
-        return
-    original = DIETClassifier._predict
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
+    is_trainable=True,
+)
+class LinearDIETClassifier(DIETClassifier):
+    """Rasa's DIETClassifier; a linear model's intents are scored in NumPy, everything else by DIET."""
 
-    def _predict(self: DIETClassifier, message: Message) -> Dict[str, Any] | None:
+    def _predict(self, message: Message) -> Dict[str, Any] | None:
         scorer = scorer_for(self)
         if scorer is None or self._execution_context.should_add_diagnostic_data:
-            return original(self, message)
+            return super()._predict(message)
         features = SentenceFeatures.of(message, self.component_config[FEATURIZERS])
         if features is None or not scorer.accepts(features):
-            return original(self, message)
+            return super()._predict(message)
         return {"i_scores": scorer.scores(features)}
-
-    DIETClassifier.rasa_predict = original  # type: ignore[attr-defined]
-    DIETClassifier._predict = _predict  # type: ignore[method-assign]
