@@ -58,7 +58,7 @@ def _retention_daily(stop: threading.Event) -> None:
 def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
-    from dashboard.app import create_app
+    from dashboard import create_app
 
     app = create_app()
     with Session(app.config["REVIEW_ENGINE"]) as session:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from flask import Response, abort, current_app, g, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 
 from dashboard.texts import translate
 from ryggvett.review.accounts import ADMIN, CLINICIAN, RECEPTION, User
@@ -133,6 +133,13 @@ def add_headers(response: Response) -> Response:
     if current_app.config["SECURE_COOKIES"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def init_app(app: Flask) -> None:
+    """The checks every request passes, after the login loader (dashboard.views.auth) has resumed the login."""
+    app.before_request(require_login)
+    app.before_request(check_csrf)
+    app.after_request(add_headers)
 
 
 def new_login_csrf() -> str:

@@ -1,4 +1,4 @@
-"""The conversation list, a transcript, and the reviewer's annotations."""
+"""The conversation list, a transcript, and the reviewer's annotations; each view commits its writes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from dashboard import security
-from dashboard.app import config, db, record_list_view, t, tracker
+from dashboard.auditing import record_list_view
+from dashboard.config import get_config
+from dashboard.db import committed, get_db, get_engine, get_tracker, refresh_conversation_index
 from dashboard.security import CLINICAL, allow
+from dashboard.texts import t
 from ryggvett.review import audit
 from ryggvett.review.accounts import ROLES
 from ryggvett.review.annotations import (
@@ -21,9 +24,10 @@ from ryggvett.review.annotations import (
     remove_tag,
     review_state,
 )
-from ryggvett.review.conversations import Filters, all_tags, list_conversations, load_conversation, refresh_index
+from ryggvett.review.conversations import Filters, all_tags, list_conversations, load_conversation
 from ryggvett.review.events import conversation_events
 from ryggvett.review.exports import test_story
+from ryggvett.review.transcript import Conversation
 
 blueprint = Blueprint("conversations", __name__)
 PAGE_SIZE = 50
@@ -62,26 +66,26 @@ def home() -> Response:
 @blueprint.route("/conversations")
 @allow(*CLINICAL)
 def index() -> str:
-    refresh_index(tracker(), current_app.config["REVIEW_ENGINE"], config().low_confidence)
+    refresh_conversation_index()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    listed, total = list_conversations(
-        current_app.config["REVIEW_ENGINE"], _filters(), PAGE_SIZE, (page - 1) * PAGE_SIZE
-    )
+    listed, total = list_conversations(get_engine(), _filters(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
     args = {key: value for key, value in request.args.items() if key != "page"}
     record_list_view("conversations", f"{len(listed)} of {total} shown")
-    return render_template(
-        "conversations.html",
-        listed=listed,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        args=args,
-        tags=all_tags(current_app.config["REVIEW_ENGINE"]),
+    return committed(
+        render_template(
+            "conversations.html",
+            listed=listed,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            args=args,
+            tags=all_tags(get_engine()),
+        )
     )
 
 
-def _conversation_or_404(conversation_id: str):
-    conversation = load_conversation(tracker(), conversation_id)
+def _conversation_or_404(conversation_id: str) -> Conversation:
+    conversation = load_conversation(get_tracker(), conversation_id)
     if conversation is None:
         abort(404, t("err_no_conversation"))
     return conversation
@@ -91,15 +95,18 @@ def _conversation_or_404(conversation_id: str):
 @allow(*CLINICAL)
 def transcript(conversation_id: str) -> str:
     conversation = _conversation_or_404(conversation_id)
-    audit.record(db(), g.login.user.username, "view", conversation_id)
-    return render_template(
-        "transcript.html",
-        conversation=conversation,
-        annotations=current_annotations(db(), conversation_id),
-        state=review_state(db(), conversation_id),
-        tags=conversation_tags(db(), conversation_id),
-        intents=current_app.config["INTENTS"],
-        low_confidence=config().low_confidence,
+    # Who read which conversation (health data) is recorded, on this GET too.
+    audit.record(get_db(), g.login.user.username, "view", conversation_id)
+    return committed(
+        render_template(
+            "transcript.html",
+            conversation=conversation,
+            annotations=current_annotations(get_db(), conversation_id),
+            state=review_state(get_db(), conversation_id),
+            tags=conversation_tags(get_db(), conversation_id),
+            intents=current_app.config["INTENTS"],
+            low_confidence=get_config().low_confidence,
+        )
     )
 
 
@@ -117,14 +124,14 @@ def annotate(conversation_id: str, event_id: int) -> Response:
     form = request.form
     try:
         row = annotate_turn(
-            db(), conversation_id, turn, g.login.user.username, form.get("verdict", ""), form.get("intent"),
+            get_db(), conversation_id, turn, g.login.user.username, form.get("verdict", ""), form.get("intent"),
             form.get("note", ""), set(current_app.config["INTENTS"]),
         )  # fmt: skip
     except ReviewError as error:
         abort(400, t(error.key, **error.values))
     detail = f"turn {event_id}: {row.verdict}" + (f" -> {row.corrected_intent}" if row.corrected_intent else "")
-    audit.record(db(), g.login.user.username, "annotate", conversation_id, detail)
-    return _back(conversation_id, f"#turn-{event_id}")
+    audit.record(get_db(), g.login.user.username, "annotate", conversation_id, detail)
+    return committed(_back(conversation_id, f"#turn-{event_id}"))
 
 
 @blueprint.route("/conversations/<path:conversation_id>/tags", methods=["POST"])
@@ -133,14 +140,14 @@ def tag(conversation_id: str) -> Response:
     _conversation_or_404(conversation_id)
     try:
         if request.form.get("remove"):
-            remove_tag(db(), conversation_id, request.form["remove"])
-            audit.record(db(), g.login.user.username, "untag", conversation_id, request.form["remove"])
+            remove_tag(get_db(), conversation_id, request.form["remove"])
+            audit.record(get_db(), g.login.user.username, "untag", conversation_id, request.form["remove"])
         else:
-            added = add_tag(db(), conversation_id, request.form.get("tag", ""), g.login.user.username)
-            audit.record(db(), g.login.user.username, "tag", conversation_id, added)
+            added = add_tag(get_db(), conversation_id, request.form.get("tag", ""), g.login.user.username)
+            audit.record(get_db(), g.login.user.username, "tag", conversation_id, added)
     except ReviewError as error:
         abort(400, t(error.key, **error.values))
-    return _back(conversation_id)
+    return committed(_back(conversation_id))
 
 
 @blueprint.route("/conversations/<path:conversation_id>/review", methods=["POST"])
@@ -148,9 +155,9 @@ def tag(conversation_id: str) -> Response:
 def review(conversation_id: str) -> Response:
     _conversation_or_404(conversation_id)
     reviewed = request.form.get("reviewed") == "1"
-    mark_reviewed(db(), conversation_id, g.login.user.username, reviewed)
-    audit.record(db(), g.login.user.username, "reviewed" if reviewed else "reopened", conversation_id)
-    return _back(conversation_id)
+    mark_reviewed(get_db(), conversation_id, g.login.user.username, reviewed)
+    audit.record(get_db(), g.login.user.username, "reviewed" if reviewed else "reopened", conversation_id)
+    return committed(_back(conversation_id))
 
 
 @blueprint.route("/conversations/<path:conversation_id>/story.yml")
@@ -159,14 +166,17 @@ def story(conversation_id: str) -> Response:
     conversation = _conversation_or_404(conversation_id)
     corrected = {
         event_id: row.corrected_intent
-        for event_id, row in current_annotations(db(), conversation_id).items()
+        for event_id, row in current_annotations(get_db(), conversation_id).items()
         if row.verdict == "wrong" and row.corrected_intent
     }
-    text = test_story(conversation, conversation_events(tracker(), conversation_id), corrected)
-    audit.record(db(), g.login.user.username, "export_story", conversation_id)
+    text = test_story(conversation, conversation_events(get_tracker(), conversation_id), corrected)
+    # Who took which data away is recorded, on this GET too.
+    audit.record(get_db(), g.login.user.username, "export_story", conversation_id)
     safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in conversation_id)[:60]
-    return Response(
-        text,
-        mimetype="application/x-yaml",
-        headers={"Content-Disposition": f'attachment; filename="test_story_{safe_name}.yml"'},
+    return committed(
+        Response(
+            text,
+            mimetype="application/x-yaml",
+            headers={"Content-Disposition": f'attachment; filename="test_story_{safe_name}.yml"'},
+        )
     )

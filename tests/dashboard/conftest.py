@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dashboard.app import DashboardConfig, create_app
+from dashboard import DashboardConfig, create_app
 from ryggvett.review import accounts
 from ryggvett.review.accounts import AccountError, create_user, enable_totp, new_totp_seed, totp_secret
 from ryggvett.review.models import UserRow, review_engine

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.app import DashboardConfig, create_app
+from dashboard import DashboardConfig, create_app
 from ryggvett.review.accounts import ADMIN, CLINICIAN, RECEPTION, ROLES
 from tests.dashboard.conftest import CSRF, Browser, current_code
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dashboard.app import DashboardConfig, create_app
+from dashboard import DashboardConfig, create_app
 from dashboard.views import admin as admin_views
 from ryggvett.callbacks import CallbackRequestRow
 from ryggvett.review import audit

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
-from dashboard.app import DashboardConfig, create_app
+from dashboard import DashboardConfig, create_app
 from ryggvett.reference.models import make_engine
 from ryggvett.review.accounts import authenticate, resume_session
 from ryggvett.review.models import add_missing_columns, review_engine

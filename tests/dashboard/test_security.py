@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dashboard.app import DashboardConfig, create_app
+from dashboard import DashboardConfig, create_app
 from dashboard.security import HEADERS, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from ryggvett.review import accounts
 from ryggvett.review.accounts import FREE_FAILURES
