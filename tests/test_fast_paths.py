@@ -283,9 +283,8 @@ def test_a_broken_connection_repeats_a_call_only_if_it_stores_nothing(action, re
 async def test_graph_plans_belong_to_their_runner(agent):
     await agent.parse_message("Hjelper Paracet mot vondt i ryggen?")
     runner = agent.processor.graph_runner
-    assert runner.__dict__.get(fast_paths.PLANS)  # filled by the agent's runs
-    fresh = object.__new__(type(runner))
-    assert fast_paths.PLANS not in fresh.__dict__  # a new model's runner starts without the old plans
+    # Kept on the runner itself (a cache keyed on id() could serve a reused id the old model's plans).
+    assert runner.__dict__.get(fast_paths.PLANS)
 
 
 async def test_the_graph_runs_as_with_dask(agent, monkeypatch):
